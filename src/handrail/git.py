@@ -1,0 +1,220 @@
+"""The one module that runs git. Everything else asks it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from handrail.errors import HandrailError
+
+# Variables a calling git hook may set that would point our git calls at another repository.
+_KEEP_GIT_ENV = frozenset(
+    {"GIT_EXEC_PATH", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSL_CAINFO", "GIT_SSL_NO_VERIFY",
+     "GIT_CONFIG_COUNT", "GIT_HTTP_PROXY_AUTHMETHOD", "GIT_ALLOW_PROTOCOL", "GIT_ASKPASS"}
+)
+
+# Settings that would change what our parsers read if a user's config set them.
+_CONFIG = ("-c", "core.quotepath=false", "-c", "log.showSignature=false", "-c", "color.ui=false")
+
+# A command line stays far below ARG_MAX when batched at this many bytes.
+_ARG_BATCH_BYTES = 64 * 1024
+
+
+def _environment() -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("GIT_")
+        or key in _KEEP_GIT_ENV
+        or key.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"))
+    }
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    return env
+
+
+ENV = _environment()
+
+
+def _first_error_line(stderr: bytes) -> str:
+    for line in stderr.decode("utf-8", "replace").splitlines():
+        line = line.strip()
+        if line:
+            return line.removeprefix("fatal: ").removeprefix("error: ")
+    return "git failed without a message"
+
+
+def run(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    """Run one git command in `cwd` and return its standard output; a failure is a user error."""
+    try:
+        proc = subprocess.run(
+            ["git", *_CONFIG, *args],
+            cwd=cwd,
+            input=stdin,
+            capture_output=True,
+            env=ENV,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise HandrailError("git is not installed or not on PATH") from exc
+    except NotADirectoryError as exc:
+        raise HandrailError(f"{cwd}: not a directory") from exc
+    if proc.returncode != 0:
+        raise HandrailError(f"{cwd}: git {args[0]}: {_first_error_line(proc.stderr)}")
+    return proc.stdout
+
+
+@dataclass(frozen=True)
+class RepoInfo:
+    """Where a repository lives and what kind it is."""
+
+    git_dir: Path
+    work_tree: Path | None
+    is_shallow: bool
+
+    @property
+    def cwd(self) -> Path:
+        """The directory git commands run in: the work tree, or the git dir of a bare repo."""
+        return self.work_tree or self.git_dir
+
+    @property
+    def is_bare(self) -> bool:
+        return self.work_tree is None
+
+
+def open_repo(path: Path) -> RepoInfo:
+    """Find the repository at or above `path`; a non-repository is a user error."""
+    if not path.exists():
+        raise HandrailError(f"{path}: no such directory (given as --repo)")
+    if not path.is_dir():
+        raise HandrailError(f"{path}: not a directory (given as --repo)")
+    try:
+        out = run(
+            path, "rev-parse", "--absolute-git-dir", "--is-bare-repository",
+            "--is-shallow-repository",
+        )
+    except HandrailError as exc:
+        raise HandrailError(f"{path}: not a git repository ({exc})") from exc
+    git_dir, bare, shallow = out.decode("utf-8", "surrogateescape").splitlines()[:3]
+    work_tree = None
+    if bare != "true":
+        top = run(path, "rev-parse", "--show-toplevel").decode("utf-8", "surrogateescape")
+        work_tree = Path(top.strip()) if top.strip() else None
+    return RepoInfo(Path(git_dir), work_tree, shallow == "true")
+
+
+def resolve_commit(repo: RepoInfo, rev: str) -> str | None:
+    """The commit id `rev` names; None when `rev` is HEAD of a repository with no commits yet."""
+    proc = subprocess.run(
+        ["git", *_CONFIG, "rev-parse", "--verify", "--quiet", "--end-of-options",
+         f"{rev}^{{commit}}"],
+        cwd=repo.cwd, capture_output=True, env=ENV, check=False,
+    )
+    if proc.returncode == 0:
+        return proc.stdout.decode().strip()
+    if rev == "HEAD" and not has_any_commit(repo):
+        return None
+    raise HandrailError(f"{repo.cwd}: unknown revision {rev!r} (given as --rev/--base/--head)")
+
+
+def has_any_commit(repo: RepoInfo) -> bool:
+    return bool(run(repo.cwd, "rev-list", "--all", "--max-count=1").strip())
+
+
+def rev_list(repo: RepoInfo, include: str, exclude: Iterable[str] = ()) -> list[str]:
+    """Commits reachable from `include` but from none of `exclude` (missing ones are ignored)."""
+    lines = [include, *(f"^{sha}" for sha in exclude)]
+    out = run(repo.cwd, "rev-list", "--ignore-missing", "--stdin",
+              stdin=("\n".join(lines) + "\n").encode())
+    return out.decode().split()
+
+
+def shallow_boundary(repo: RepoInfo) -> tuple[str, ...]:
+    """The commits a shallow clone cut history at (empty for a full clone)."""
+    path = repo.git_dir / "shallow"
+    try:
+        return tuple(sorted(path.read_text().split()))
+    except FileNotFoundError:
+        return ()
+
+
+# Each commit starts with RS; header fields are split by US; trailers use GS and FS.
+LOG_FORMAT = (
+    "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%ad%x1f%cn%x1f%ce%x1f%cd"
+    "%x1f%(trailers:only,unfold,separator=%x1d,key_value_separator=%x1c)%x1f%B"
+)
+
+
+def start_log(repo: RepoInfo, shas: Sequence[str]) -> subprocess.Popen[bytes]:
+    """Stream `git log` for exactly these commits: header, message, trailers, numstat with renames.
+
+    The output is NUL-separated (-z) so that any byte in a path or message survives.
+    """
+    proc = subprocess.Popen(
+        ["git", *_CONFIG, "log", "--no-walk=unsorted", "--stdin", "-z", "--numstat", "-M",
+         "--no-textconv", "--no-ext-diff", "--encoding=UTF-8", "--date=raw",
+         f"--format={LOG_FORMAT}"],
+        cwd=repo.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=ENV,
+    )
+    assert proc.stdin is not None  # noqa: S101 - Popen with PIPE always sets it
+    proc.stdin.write(("\n".join(shas) + "\n").encode())
+    proc.stdin.close()
+    return proc
+
+
+def finish(proc: subprocess.Popen[bytes]) -> None:
+    """Wait for a streaming git command and turn its failure into a user error."""
+    stderr = proc.stderr.read() if proc.stderr else b""
+    if proc.wait() != 0:
+        raise HandrailError(f"git log failed: {_first_error_line(stderr)}")
+
+
+def check_mailmap(repo: RepoInfo, contacts: Sequence[str]) -> list[str]:
+    """Map each "Name <email>" through the repository's mailmap, as git itself does."""
+    result: list[str] = []
+    batch: list[str] = []
+    size = 0
+    for contact in contacts:
+        batch.append(contact)
+        size += len(contact) + 1
+        if size > _ARG_BATCH_BYTES:
+            result += _check_mailmap_batch(repo, batch)
+            batch, size = [], 0
+    if batch:
+        result += _check_mailmap_batch(repo, batch)
+    return result
+
+
+def _check_mailmap_batch(repo: RepoInfo, batch: list[str]) -> list[str]:
+    out = run(repo.cwd, "check-mailmap", "--", *batch).decode("utf-8", "replace")
+    return out.splitlines()
+
+
+def read_file(repo: RepoInfo, path: str, rev: str = "HEAD") -> bytes | None:
+    """A file's content: from the work tree when there is one, else from `rev`; None if absent."""
+    if repo.work_tree is not None:
+        try:
+            return (repo.work_tree / path).read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise HandrailError(f"{repo.work_tree / path}: cannot read ({exc.strerror})") from exc
+    proc = subprocess.run(
+        ["git", *_CONFIG, "cat-file", "blob", f"{rev}:{path}"],
+        cwd=repo.cwd, capture_output=True, env=ENV, check=False,
+    )
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def list_files(repo: RepoInfo, rev: str | None = None) -> list[str]:
+    """Tracked files at `rev`, or of the work tree's index when `rev` is None and there is one."""
+    if rev is None and repo.work_tree is not None:
+        out = run(repo.cwd, "ls-files", "-z")
+    elif rev is None and not has_any_commit(repo):
+        return []
+    else:
+        out = run(repo.cwd, "ls-tree", "-r", "-z", "--name-only", "--full-tree", rev or "HEAD")
+    return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]

@@ -1,0 +1,256 @@
+"""The incremental history cache: one SQLite file under `<git-dir>/handrail/`.
+
+Commits are immutable, so the cache only ever adds them. Each batch of commits is written in
+one transaction with its file changes, so an interrupted or concurrent run leaves only whole
+commits behind, and the next run mines just what is missing. A "tip" is recorded only once
+every commit reachable from it is stored, which is what lets `git rev-list REV --not TIPS`
+name exactly the new commits.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from handrail.history.parse import path_text
+from handrail.model import Commit, FileChange, Identity, Signature
+
+# Bump when the mined fields or their meaning change: an older cache is then rebuilt.
+FORMAT_VERSION = "1"
+
+# Another run may hold the write lock for one batch; waiting this long is still sane.
+_BUSY_TIMEOUT_SECONDS = 600
+
+_TABLES = {
+    "meta": "(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "identities": "(id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL,"
+    " UNIQUE (name, email))",
+    "paths": "(id INTEGER PRIMARY KEY, path BLOB NOT NULL UNIQUE)",
+    "commits": "(id INTEGER PRIMARY KEY, sha TEXT NOT NULL UNIQUE, parents TEXT NOT NULL,"
+    " author INTEGER NOT NULL, author_time INTEGER NOT NULL, author_tz INTEGER NOT NULL,"
+    " committer INTEGER NOT NULL, committer_time INTEGER NOT NULL,"
+    " committer_tz INTEGER NOT NULL, message TEXT NOT NULL, trailers TEXT NOT NULL)",
+    "changes": "(commit_id INTEGER NOT NULL, path INTEGER NOT NULL, old_path INTEGER,"
+    " added INTEGER, deleted INTEGER)",
+    "tips": "(sha TEXT PRIMARY KEY)",
+}
+_INDEXES = (
+    "CREATE INDEX commits_by_time ON commits (committer_time DESC, id)",
+    "CREATE INDEX changes_by_commit ON changes (commit_id)",
+)
+
+
+class HistoryCache:
+    """Stored commits of one repository."""
+
+    def __init__(self, location: Path | None, shallow_boundary: Sequence[str]) -> None:
+        """Open (or create) the cache at `location`; None keeps it in memory only."""
+        self.location = location
+        self._db = sqlite3.connect(
+            str(location) if location else ":memory:",
+            timeout=_BUSY_TIMEOUT_SECONDS,
+            isolation_level=None,  # transactions are explicit below
+        )
+        if location is not None:
+            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        # Row ids of identities and paths, topped up at each write (another run may add some).
+        self._identity_ids: dict[Identity, int] = {}
+        self._path_ids: dict[str, int] = {}
+        self._prepare(",".join(shallow_boundary))
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _prepare(self, boundary: str) -> None:
+        with self._transaction():
+            version = self._meta("format")
+            if version != FORMAT_VERSION:
+                for table, columns in _TABLES.items():
+                    self._db.execute(f"DROP TABLE IF EXISTS {table}")
+                    self._db.execute(f"CREATE TABLE {table} {columns}")
+                for statement in _INDEXES:
+                    self._db.execute(statement)
+                self._set_meta("format", FORMAT_VERSION)
+                self._set_meta("shallow", boundary)
+            elif self._meta("shallow") != boundary:
+                # A deepened or unshallowed clone: boundary commits were stored without their
+                # parents, so they are mined again and no tip can vouch for completeness.
+                old = [s for s in (self._meta("shallow") or "").split(",") if s]
+                self._db.executemany(
+                    "DELETE FROM changes WHERE commit_id IN (SELECT id FROM commits WHERE sha=?)",
+                    [(s,) for s in old],
+                )
+                self._db.executemany("DELETE FROM commits WHERE sha=?", [(s,) for s in old])
+                self._db.execute("DELETE FROM tips")
+                self._set_meta("shallow", boundary)
+
+    def _meta(self, key: str) -> str | None:
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        except sqlite3.OperationalError:
+            return None  # no schema yet
+        return row[0] if row else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    # -- what is stored ---------------------------------------------------------------------
+
+    def tips(self) -> list[str]:
+        return [row[0] for row in self._db.execute("SELECT sha FROM tips")]
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM commits").fetchone()[0])
+
+    def missing(self, shas: Sequence[str]) -> list[str]:
+        """The given commits that are not stored yet, in the given order."""
+        if not shas:
+            return []
+        stored = {row[0] for row in self._db.execute("SELECT sha FROM commits")}
+        return [sha for sha in shas if sha not in stored]
+
+    def parents(self) -> dict[str, tuple[int, tuple[str, ...]]]:
+        """sha -> (row id, parent shas) for every stored commit."""
+        return {
+            sha: (row_id, tuple(parents.split()))
+            for row_id, sha, parents in self._db.execute("SELECT id, sha, parents FROM commits")
+        }
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def add(self, commits: Iterable[Commit]) -> int:
+        """Store a batch of commits in one transaction; already stored ones are skipped."""
+        batch = list(commits)
+        if not batch:
+            return 0
+        try:
+            with self._transaction():
+                self._top_up_ids()
+                present = self._present([c.sha for c in batch])
+                fresh = [c for c in batch if c.sha not in present]
+                for commit in fresh:
+                    self._insert(commit)
+        except BaseException:
+            # Ids handed out inside the rolled-back transaction no longer exist.
+            self._identity_ids.clear()
+            self._path_ids.clear()
+            raise
+        return len(fresh)
+
+    def _present(self, shas: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(shas), 500):
+            part = shas[start : start + 500]
+            marks = ",".join("?" * len(part))
+            found.update(
+                row[0]
+                for row in self._db.execute(f"SELECT sha FROM commits WHERE sha IN ({marks})", part)
+            )
+        return found
+
+    def _top_up_ids(self) -> None:
+        known = max(self._identity_ids.values(), default=0)
+        for row_id, name, email in self._db.execute(
+            "SELECT id, name, email FROM identities WHERE id > ?", (known,)
+        ):
+            self._identity_ids[Identity(name, email)] = row_id
+        known = max(self._path_ids.values(), default=0)
+        for row_id, raw in self._db.execute("SELECT id, path FROM paths WHERE id > ?", (known,)):
+            self._path_ids[path_text(raw)] = row_id
+
+    def _identity(self, identity: Identity) -> int:
+        row_id = self._identity_ids.get(identity)
+        if row_id is None:
+            cursor = self._db.execute(
+                "INSERT INTO identities (name, email) VALUES (?, ?)", (identity.name, identity.email)
+            )
+            row_id = self._identity_ids[identity] = int(cursor.lastrowid or 0)
+        return row_id
+
+    def _path(self, path: str) -> int:
+        row_id = self._path_ids.get(path)
+        if row_id is None:
+            raw = path.encode("utf-8", "surrogateescape")
+            cursor = self._db.execute("INSERT INTO paths (path) VALUES (?)", (raw,))
+            row_id = self._path_ids[path] = int(cursor.lastrowid or 0)
+        return row_id
+
+    def _insert(self, commit: Commit) -> None:
+        a, c = commit.author, commit.committer
+        cursor = self._db.execute(
+            "INSERT INTO commits (sha, parents, author, author_time, author_tz, committer,"
+            " committer_time, committer_tz, message, trailers) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (commit.sha, " ".join(commit.parents), self._identity(a.identity), a.time,
+             a.tz_offset, self._identity(c.identity), c.time, c.tz_offset, commit.message,
+             json.dumps(commit.trailers)),
+        )
+        commit_id = cursor.lastrowid
+        self._db.executemany(
+            "INSERT INTO changes VALUES (?,?,?,?,?)",
+            [(commit_id, self._path(f.path), self._path(f.old_path) if f.old_path else None,
+              f.added, f.deleted) for f in commit.files],
+        )
+
+    def set_tip(self, sha: str, reachable: Iterable[str]) -> None:
+        """Record `sha` as complete; tips it contains become redundant."""
+        with self._transaction():
+            contained = set(reachable)
+            for old in self.tips():
+                if old in contained:
+                    self._db.execute("DELETE FROM tips WHERE sha=?", (old,))
+            self._db.execute("INSERT OR IGNORE INTO tips VALUES (?)", (sha,))
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def commits(self, wanted: set[int]) -> Iterator[Commit]:
+        """The stored commits with these row ids, newest committer date first."""
+        identities = {
+            row_id: Identity(name, email)
+            for row_id, name, email in self._db.execute("SELECT id, name, email FROM identities")
+        }
+        paths = {row_id: path_text(raw) for row_id, raw in self._db.execute("SELECT id, path FROM paths")}
+        changes = self._db.cursor().execute(
+            "SELECT x.commit_id, x.path, x.old_path, x.added, x.deleted FROM changes x"
+            " JOIN commits c ON c.id = x.commit_id ORDER BY c.committer_time DESC, c.id"
+        )
+        pending = changes.fetchone()
+        rows = self._db.cursor().execute(
+            "SELECT id, sha, parents, author, author_time, author_tz, committer, committer_time,"
+            " committer_tz, message, trailers FROM commits ORDER BY committer_time DESC, id"
+        )
+        for row_id, sha, parents, a, at, atz, c, ct, ctz, message, trailers in rows:
+            files: list[FileChange] = []
+            while pending is not None and pending[0] == row_id:
+                _, path, old, added, deleted = pending
+                files.append(FileChange(paths[path], added, deleted, paths[old] if old else None))
+                pending = changes.fetchone()
+            if row_id not in wanted:
+                continue
+            yield Commit(
+                sha=sha,
+                parents=tuple(parents.split()),
+                author=Signature(identities[a], at, atz),
+                committer=Signature(identities[c], ct, ctz),
+                message=message,
+                trailers=tuple(tuple(pair) for pair in json.loads(trailers)),
+                files=tuple(files),
+            )
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception (including Ctrl-C)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._db.execute("ROLLBACK" if exc_type else "COMMIT")

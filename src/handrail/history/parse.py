@@ -1,0 +1,115 @@
+"""Turn the NUL-separated stream of `git log -z --numstat` (see git.LOG_FORMAT) into commits.
+
+The stream is read in chunks, so memory holds one chunk and one commit, never the whole log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from handrail.errors import HandrailError
+from handrail.model import Commit, FileChange, Identity, Signature
+
+_CHUNK = 1 << 20
+_HEADER_FIELDS = 10
+
+
+def _text(raw: bytes) -> str:
+    # git re-encodes messages that declare an encoding; undeclared junk bytes are shown, not fatal.
+    return raw.decode("utf-8", "replace")
+
+
+def path_text(raw: bytes) -> str:
+    """A path as str that still round-trips to its exact bytes (like os.fsdecode)."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _signature(name: bytes, email: bytes, raw_date: bytes) -> Signature:
+    seconds, _, zone = raw_date.partition(b" ")
+    sign = -1 if zone.startswith(b"-") else 1
+    digits = zone.lstrip(b"+-") or b"0000"
+    offset = sign * (int(digits[:-2] or b"0") * 60 + int(digits[-2:]))
+    return Signature(Identity(_text(name), _text(email)), int(seconds or b"0"), offset)
+
+
+def _trailers(raw: bytes) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in raw.split(b"\x1d"):
+        key, sep, value = item.partition(b"\x1c")
+        if sep:
+            pairs.append((_text(key).strip(), _text(value).strip()))
+    return tuple(pairs)
+
+
+class _Builder:
+    """Collects one commit's header and file lines."""
+
+    __slots__ = ("fields", "files")
+
+    def __init__(self, header: bytes) -> None:
+        self.fields = header[1:].split(b"\x1f", _HEADER_FIELDS - 1)
+        if len(self.fields) != _HEADER_FIELDS:
+            raise HandrailError(f"unexpected git log output near {header[:60]!r}")
+        self.files: list[FileChange] = []
+
+    def build(self) -> Commit:
+        sha, parents, an, ae, ad, cn, ce, cd, trailers, message = self.fields
+        return Commit(
+            sha=sha.decode(),
+            parents=tuple(parents.decode().split()),
+            author=_signature(an, ae, ad),
+            committer=_signature(cn, ce, cd),
+            message=_text(message).rstrip("\n"),
+            trailers=_trailers(trailers),
+            files=tuple(self.files),
+        )
+
+
+def _count(raw: bytes) -> int | None:
+    return None if raw == b"-" else int(raw)
+
+
+def parse_log(stream: BinaryIO) -> Iterator[Commit]:
+    """Yield commits in the order git writes them."""
+    current: _Builder | None = None
+    rename_counts: tuple[int | None, int | None] | None = None
+    rename_paths: list[bytes] = []
+    rest = b""
+    while chunk := stream.read(_CHUNK):
+        tokens = (rest + chunk).split(b"\0")
+        rest = tokens.pop()
+        for token in tokens:
+            if rename_counts is not None:
+                # A rename is "added TAB deleted TAB" NUL old NUL new: the paths come as tokens.
+                rename_paths.append(token)
+                if len(rename_paths) == 2:
+                    old, new = rename_paths
+                    assert current is not None  # noqa: S101 - renames only follow a header
+                    current.files.append(
+                        FileChange(path_text(new), *rename_counts, old_path=path_text(old))
+                    )
+                    rename_counts, rename_paths = None, []
+                continue
+            if token.startswith(b"\x1e"):
+                if current is not None:
+                    yield current.build()
+                current = _Builder(token)
+                continue
+            line = token.lstrip(b"\n")
+            if not line:
+                continue
+            if current is None:
+                raise HandrailError(f"unexpected git log output: {line[:60]!r}")
+            added, deleted, path = line.split(b"\t", 2)
+            if path:
+                current.files.append(FileChange(path_text(path), _count(added), _count(deleted)))
+            else:
+                rename_counts = (_count(added), _count(deleted))
+    if rest.startswith(b"\x1e"):
+        # A last commit without file changes is not followed by a NUL.
+        if current is not None:
+            yield current.build()
+        current = _Builder(rest)
+    if current is not None:
+        yield current.build()
