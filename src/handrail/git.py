@@ -35,7 +35,7 @@ def _environment() -> dict[str, str]:
     return env
 
 
-ENV = _environment()
+
 
 
 def _first_error_line(stderr: bytes) -> str:
@@ -54,7 +54,7 @@ def run(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
             cwd=cwd,
             input=stdin,
             capture_output=True,
-            env=ENV,
+            env=_environment(),
             check=False,
         )
     except FileNotFoundError as exc:
@@ -110,7 +110,7 @@ def resolve_commit(repo: RepoInfo, rev: str) -> str | None:
     proc = subprocess.run(
         ["git", *_CONFIG, "rev-parse", "--verify", "--quiet", "--end-of-options",
          f"{rev}^{{commit}}"],
-        cwd=repo.cwd, capture_output=True, env=ENV, check=False,
+        cwd=repo.cwd, capture_output=True, env=_environment(), check=False,
     )
     if proc.returncode == 0:
         return proc.stdout.decode().strip()
@@ -157,7 +157,7 @@ def start_log(repo: RepoInfo, shas: Sequence[str]) -> subprocess.Popen[bytes]:
          "--no-textconv", "--no-ext-diff", "--encoding=UTF-8", "--date=raw",
          f"--format={LOG_FORMAT}"],
         cwd=repo.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=ENV,
+        env=_environment(),
     )
     assert proc.stdin is not None  # noqa: S101 - Popen with PIPE always sets it
     proc.stdin.write(("\n".join(shas) + "\n").encode())
@@ -204,7 +204,7 @@ def read_file(repo: RepoInfo, path: str, rev: str = "HEAD") -> bytes | None:
             raise HandrailError(f"{repo.work_tree / path}: cannot read ({exc.strerror})") from exc
     proc = subprocess.run(
         ["git", *_CONFIG, "cat-file", "blob", f"{rev}:{path}"],
-        cwd=repo.cwd, capture_output=True, env=ENV, check=False,
+        cwd=repo.cwd, capture_output=True, env=_environment(), check=False,
     )
     return proc.stdout if proc.returncode == 0 else None
 

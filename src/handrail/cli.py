@@ -1,0 +1,105 @@
+"""The `handrail` command: registers the subcommands and turns errors into exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from handrail import __version__
+from handrail.commands import COMMANDS
+from handrail.errors import HandrailError
+
+EXIT_INTERNAL_ERROR = 3
+
+EPILOG = """\
+exit codes: 0 fine / allowed, 1 needs action, 2 usage, configuration or input error,
+            3 internal error (a bug: the message names a log with the details)
+
+examples:
+  handrail history                       summary of the history reachable from HEAD
+  handrail history --rev v2.0 --format json
+  handrail people                        who is who, and which identities were merged, and why
+  handrail init                          write a starter handrail.toml inferred from the repo
+  handrail config                        validate handrail.toml and list components and owners
+  handrail --repo ../other history       any subcommand works on another repository
+"""
+
+
+def _common_options(defaults: bool) -> argparse.ArgumentParser:
+    # Accepted before and after the subcommand; only the top level carries the defaults.
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument(
+        "--repo", type=Path, default=Path() if defaults else argparse.SUPPRESS,
+        help="the repository to work on (default: the current directory)",
+    )
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text" if defaults else argparse.SUPPRESS,
+        help="output format (default: text)",
+    )
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="handrail",
+        description="Risk-proportional safeguards for AI-assisted software engineering.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_common_options(defaults=True)],
+    )
+    parser.add_argument("--version", action="version", version=f"handrail {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        sub = commands.add_parser(
+            command.NAME,
+            help=command.SUMMARY,
+            description=command.SUMMARY,
+            epilog=command.EXAMPLES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            parents=[_common_options(defaults=False)],
+        )
+        command.add_arguments(sub)
+        sub.set_defaults(run=command.run)
+    return parser
+
+
+def _crash_log(error: BaseException) -> Path:
+    """Write the traceback of a bug where the user can attach it to a report."""
+    folder = Path(tempfile.gettempdir()) / "handrail"
+    folder.mkdir(exist_ok=True)
+    log = folder / "crash.log"
+    with log.open("a", encoding="utf-8") as out:
+        out.write(f"handrail {__version__}: {sys.argv}\n")
+        out.write("".join(traceback.format_exception(error)))
+        out.write("\n")
+    return log
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # Paths and names may hold bytes that are not UTF-8: show them escaped, never crash on them.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except HandrailError as error:
+        print(f"handrail: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("handrail: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as error:  # noqa: BLE001 - the last line of defence: log, never a traceback
+        log = _crash_log(error)
+        print(
+            f"handrail: internal error: {type(error).__name__}: {error} (details in {log};"
+            " please report it)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL_ERROR

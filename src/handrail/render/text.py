@@ -1,0 +1,44 @@
+"""Terminal output with rich: tables and colour on a terminal, plain text in a pipe."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from handrail.history import Progress as ProgressCallback
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> Table:
+    grid = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for column in columns:
+        grid.add_column(column, overflow="fold")
+    for row in rows:
+        grid.add_row(*(str(cell) for cell in row))
+    return grid
+
+
+@contextmanager
+def progress_bar(label: str, enabled: bool) -> Iterator[ProgressCallback | None]:
+    """A progress bar on stderr when it is a terminal; None (no reporting) otherwise."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    with Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def report(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield report
