@@ -9,9 +9,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from gitrepo import BASE_ENV, GitRepo  # noqa: E402
-
-from handrail.cli import main  # noqa: E402
+from gitrepo import BASE_ENV, GitRepo
+from handrail.cli import main
 
 
 @pytest.fixture(autouse=True)

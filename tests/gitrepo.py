@@ -28,11 +28,16 @@ class GitRepo:
         path.mkdir(parents=True, exist_ok=True)
         self.git("init", "-q", "-b", "main", *(["--bare"] if bare else []))
 
-    def git(self, *args: str | bytes, env: Mapping[str, str] | None = None,
-            input: bytes | None = None) -> str:
+    def git(
+        self, *args: str | bytes, env: Mapping[str, str] | None = None, input: bytes | None = None
+    ) -> str:
         proc = subprocess.run(
-            ["git", *args], cwd=self.path, env={**BASE_ENV, **(env or {})}, input=input,
-            capture_output=True, check=False,
+            ["git", *args],
+            cwd=self.path,
+            env={**BASE_ENV, **(env or {})},
+            input=input,
+            capture_output=True,
+            check=False,
         )
         if proc.returncode != 0:
             raise AssertionError(f"git {args!r} failed: {proc.stderr.decode(errors='replace')}")
@@ -69,9 +74,14 @@ class GitRepo:
         # One minute apart from 2024-01-01, in git's raw "epoch zone" date form.
         when = date or f"{1704067200 + 60 * self._tick} +0000"
         who = committer or author
-        env = {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
-               "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_NAME": who[0],
-               "GIT_COMMITTER_EMAIL": who[1], "GIT_COMMITTER_DATE": when}
+        env = {
+            "GIT_AUTHOR_NAME": author[0],
+            "GIT_AUTHOR_EMAIL": author[1],
+            "GIT_AUTHOR_DATE": when,
+            "GIT_COMMITTER_NAME": who[0],
+            "GIT_COMMITTER_EMAIL": who[1],
+            "GIT_COMMITTER_DATE": when,
+        }
         body = message if isinstance(message, bytes) else message.encode(encoding or "utf-8")
         if trailers:
             body += b"\n\n" + b"\n".join(f"{k}: {v}".encode() for k, v in trailers)
@@ -89,12 +99,18 @@ class GitRepo:
         self.git("checkout", "-q", rev)
 
     def merge(self, branch: str, message: str = "merge", author: Author = DEFAULT_AUTHOR) -> str:
-        env = {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
-               "GIT_COMMITTER_NAME": author[0], "GIT_COMMITTER_EMAIL": author[1]}
+        env = {
+            "GIT_AUTHOR_NAME": author[0],
+            "GIT_AUTHOR_EMAIL": author[1],
+            "GIT_COMMITTER_NAME": author[0],
+            "GIT_COMMITTER_EMAIL": author[1],
+        }
         self.git("merge", "-q", "--no-ff", "-m", message, branch, env=env)
         return self.head()
 
-    def linear(self, count: int, prefix: str = "file", author: Author = DEFAULT_AUTHOR) -> list[str]:
+    def linear(
+        self, count: int, prefix: str = "file", author: Author = DEFAULT_AUTHOR
+    ) -> list[str]:
         """`count` commits, each adding one small file."""
         return [
             self.commit(f"add {prefix} {n}", {f"{prefix}{n}.txt": f"line {n}\n"}, author=author)

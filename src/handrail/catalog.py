@@ -122,10 +122,15 @@ def components_from_backstage(path: str, text: str) -> list[Component]:
         if not isinstance(name, str) or not name:
             raise HandrailError(f"{path}: document {number}: metadata.name is missing")
         owner = spec.get("owner") if isinstance(spec, dict) else None
-        found.append(Component(
-            name, (glob,), _backstage_tier(path, number, metadata),
-            (str(owner),) if owner else (), path,
-        ))
+        found.append(
+            Component(
+                name,
+                (glob,),
+                _backstage_tier(path, number, metadata),
+                (str(owner),) if owner else (),
+                path,
+            )
+        )
     return found
 
 
@@ -142,9 +147,7 @@ def _backstage_tier(path: str, number: int, metadata: dict[str, object]) -> int 
     return int(str(raw))
 
 
-def build_catalog(
-    config: Config, files: list[str], read: Callable[[str], bytes | None]
-) -> Catalog:
+def build_catalog(config: Config, files: list[str], read: Callable[[str], bytes | None]) -> Catalog:
     """handrail.toml wins; Backstage adds components it does not name; CODEOWNERS fills in
     components only when neither declares any, and always answers "who owns this path"."""
     components = [
@@ -164,7 +167,9 @@ def build_catalog(
         raw = read(location) if location in tracked else None
         if raw is None:
             continue
-        catalog._codeowners, catalog.codeowners_rules = parse_codeowners(_text(location, raw), location)
+        catalog._codeowners, catalog.codeowners_rules = parse_codeowners(
+            _text(location, raw), location
+        )
         catalog.codeowners_file = location
         if not components:
             catalog.components = components_from_codeowners(catalog.codeowners_rules, location)
@@ -181,14 +186,39 @@ def _text(path: str, raw: bytes) -> str:
 
 # Directories whose children are the components (monorepo and package layouts).
 _CONTAINERS = frozenset(
-    {"src", "lib", "libs", "packages", "services", "apps", "cmd", "internal", "modules",
-     "components", "plugins", "crates", "projects"}
+    {
+        "src",
+        "lib",
+        "libs",
+        "packages",
+        "services",
+        "apps",
+        "cmd",
+        "internal",
+        "modules",
+        "components",
+        "plugins",
+        "crates",
+        "projects",
+    }
 )
 _NOT_OURS = frozenset({"vendor", "third_party", "third-party", "node_modules", "external"})
 # Rarely where an outage starts: suggested as tier 3 rather than the neutral 2.
 LOW_TIER_DIRECTORIES = frozenset(
-    {"docs", "doc", "test", "tests", "testing", "examples", "example", "benchmarks", "bench",
-     "scripts", "tools", "samples"}
+    {
+        "docs",
+        "doc",
+        "test",
+        "tests",
+        "testing",
+        "examples",
+        "example",
+        "benchmarks",
+        "bench",
+        "scripts",
+        "tools",
+        "samples",
+    }
 )
 
 

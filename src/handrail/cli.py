@@ -33,11 +33,15 @@ def _common_options(defaults: bool) -> argparse.ArgumentParser:
     # Accepted before and after the subcommand; only the top level carries the defaults.
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument(
-        "--repo", type=Path, default=Path() if defaults else argparse.SUPPRESS,
+        "--repo",
+        type=Path,
+        default=Path() if defaults else argparse.SUPPRESS,
         help="the repository to work on (default: the current directory)",
     )
     parser.add_argument(
-        "--format", choices=("text", "json"), default="text" if defaults else argparse.SUPPRESS,
+        "--format",
+        choices=("text", "json"),
+        default="text" if defaults else argparse.SUPPRESS,
         help="output format (default: text)",
     )
     return parser
@@ -95,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as error:  # noqa: BLE001 - the last line of defence: log, never a traceback
+    except Exception as error:
         log = _crash_log(error)
         print(
             f"handrail: internal error: {type(error).__name__}: {error} (details in {log};"

@@ -6,7 +6,14 @@ import tomllib
 from typing import Annotated, Any, Literal
 
 import pathspec
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from handrail.errors import HandrailError
 from handrail.git import RepoInfo, read_file
@@ -116,7 +123,9 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
         if first["type"] == "extra_forbidden":
             message = "unknown key"
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-        raise HandrailError(f"{source}: {_field_path(first['loc'], data)}: {message}{more}") from exc
+        raise HandrailError(
+            f"{source}: {_field_path(first['loc'], data)}: {message}{more}"
+        ) from exc
 
 
 def load_config(repo: RepoInfo) -> Config:

@@ -12,8 +12,17 @@ from handrail.errors import HandrailError
 
 # Variables a calling git hook may set that would point our git calls at another repository.
 _KEEP_GIT_ENV = frozenset(
-    {"GIT_EXEC_PATH", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_SSL_CAINFO", "GIT_SSL_NO_VERIFY",
-     "GIT_CONFIG_COUNT", "GIT_HTTP_PROXY_AUTHMETHOD", "GIT_ALLOW_PROTOCOL", "GIT_ASKPASS"}
+    {
+        "GIT_EXEC_PATH",
+        "GIT_SSH",
+        "GIT_SSH_COMMAND",
+        "GIT_SSL_CAINFO",
+        "GIT_SSL_NO_VERIFY",
+        "GIT_CONFIG_COUNT",
+        "GIT_HTTP_PROXY_AUTHMETHOD",
+        "GIT_ALLOW_PROTOCOL",
+        "GIT_ASKPASS",
+    }
 )
 
 # Settings that would change what our parsers read if a user's config set them.
@@ -33,9 +42,6 @@ def _environment() -> dict[str, str]:
     }
     env["GIT_TERMINAL_PROMPT"] = "0"
     return env
-
-
-
 
 
 def _first_error_line(stderr: bytes) -> str:
@@ -92,7 +98,10 @@ def open_repo(path: Path) -> RepoInfo:
         raise HandrailError(f"{path}: not a directory (given as --repo)")
     try:
         out = run(
-            path, "rev-parse", "--absolute-git-dir", "--is-bare-repository",
+            path,
+            "rev-parse",
+            "--absolute-git-dir",
+            "--is-bare-repository",
             "--is-shallow-repository",
         )
     except HandrailError as exc:
@@ -108,9 +117,19 @@ def open_repo(path: Path) -> RepoInfo:
 def resolve_commit(repo: RepoInfo, rev: str) -> str | None:
     """The commit id `rev` names; None when `rev` is HEAD of a repository with no commits yet."""
     proc = subprocess.run(
-        ["git", *_CONFIG, "rev-parse", "--verify", "--quiet", "--end-of-options",
-         f"{rev}^{{commit}}"],
-        cwd=repo.cwd, capture_output=True, env=_environment(), check=False,
+        [
+            "git",
+            *_CONFIG,
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            f"{rev}^{{commit}}",
+        ],
+        cwd=repo.cwd,
+        capture_output=True,
+        env=_environment(),
+        check=False,
     )
     if proc.returncode == 0:
         return proc.stdout.decode().strip()
@@ -126,8 +145,13 @@ def has_any_commit(repo: RepoInfo) -> bool:
 def rev_list(repo: RepoInfo, include: str, exclude: Iterable[str] = ()) -> list[str]:
     """Commits reachable from `include` but from none of `exclude` (missing ones are ignored)."""
     lines = [include, *(f"^{sha}" for sha in exclude)]
-    out = run(repo.cwd, "rev-list", "--ignore-missing", "--stdin",
-              stdin=("\n".join(lines) + "\n").encode())
+    out = run(
+        repo.cwd,
+        "rev-list",
+        "--ignore-missing",
+        "--stdin",
+        stdin=("\n".join(lines) + "\n").encode(),
+    )
     return out.decode().split()
 
 
@@ -153,13 +177,28 @@ def start_log(repo: RepoInfo, shas: Sequence[str]) -> subprocess.Popen[bytes]:
     The output is NUL-separated (-z) so that any byte in a path or message survives.
     """
     proc = subprocess.Popen(
-        ["git", *_CONFIG, "log", "--no-walk=unsorted", "--stdin", "-z", "--numstat", "-M",
-         "--no-textconv", "--no-ext-diff", "--encoding=UTF-8", "--date=raw",
-         f"--format={LOG_FORMAT}"],
-        cwd=repo.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            "git",
+            *_CONFIG,
+            "log",
+            "--no-walk=unsorted",
+            "--stdin",
+            "-z",
+            "--numstat",
+            "-M",
+            "--no-textconv",
+            "--no-ext-diff",
+            "--encoding=UTF-8",
+            "--date=raw",
+            f"--format={LOG_FORMAT}",
+        ],
+        cwd=repo.cwd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         env=_environment(),
     )
-    assert proc.stdin is not None  # noqa: S101 - Popen with PIPE always sets it
+    assert proc.stdin is not None
     proc.stdin.write(("\n".join(shas) + "\n").encode())
     proc.stdin.close()
     return proc
@@ -204,7 +243,10 @@ def read_file(repo: RepoInfo, path: str, rev: str = "HEAD") -> bytes | None:
             raise HandrailError(f"{repo.work_tree / path}: cannot read ({exc.strerror})") from exc
     proc = subprocess.run(
         ["git", *_CONFIG, "cat-file", "blob", f"{rev}:{path}"],
-        cwd=repo.cwd, capture_output=True, env=_environment(), check=False,
+        cwd=repo.cwd,
+        capture_output=True,
+        env=_environment(),
+        check=False,
     )
     return proc.stdout if proc.returncode == 0 else None
 

@@ -17,15 +17,38 @@ from handrail.model import Identity
 
 # Addresses many unrelated people share: never evidence of being one person.
 _SHARED_EMAILS = frozenset(
-    {"noreply@github.com", "none@none", "nobody@nowhere", "you@example.com",
-     "user@example.com", "email@example.com", "root@localhost", "unknown@unknown"}
+    {
+        "noreply@github.com",
+        "none@none",
+        "nobody@nowhere",
+        "you@example.com",
+        "user@example.com",
+        "email@example.com",
+        "root@localhost",
+        "unknown@unknown",
+    }
 )
 _UNROUTABLE_DOMAINS = ("localhost", "localdomain", "(none)")
 # Names git or tools write when nobody configured one.
 _GENERIC_NAMES = frozenset(
-    {"your name", "unknown", "root", "admin", "administrator", "user", "ubuntu", "git",
-     "github", "github action", "github actions", "gitlab ci", "travis ci", "jenkins",
-     "build bot", "the build"}
+    {
+        "your name",
+        "unknown",
+        "root",
+        "admin",
+        "administrator",
+        "user",
+        "ubuntu",
+        "git",
+        "github",
+        "github action",
+        "github actions",
+        "gitlab ci",
+        "travis ci",
+        "jenkins",
+        "build bot",
+        "the build",
+    }
 )
 # A regex on an e-mail address is a lookup, not a safeguard: GitHub documents both forms.
 _GITHUB_NOREPLY = re.compile(r"^(?:\d+\+)?([^@+]+)@users\.noreply\.github\.com$", re.IGNORECASE)
@@ -153,14 +176,21 @@ def merge_people(
     )
     if heuristics:
         link_by_key(
-            ((i, None if is_shared_email(i.email) else i.email.strip().casefold())
-             for i in identities),
-            "same-email", "both use {key}",
+            (
+                (i, None if is_shared_email(i.email) else i.email.strip().casefold())
+                for i in identities
+            ),
+            "same-email",
+            "both use {key}",
         )
-        link_by_key(((i, github_login(i.email)) for i in identities), "github-noreply",
-                    "GitHub account {key}")
-        link_by_key(((i, normalized_name(i.name)) for i in identities), "same-name",
-                    "both named {key!r}")
+        link_by_key(
+            ((i, github_login(i.email)) for i in identities),
+            "github-noreply",
+            "GitHub account {key}",
+        )
+        link_by_key(
+            ((i, normalized_name(i.name)) for i in identities), "same-name", "both named {key!r}"
+        )
     return _people(identities, commit_counts, sets, links, by_email, roster_list)
 
 
@@ -180,8 +210,11 @@ def _people(
     named: set[str] = set()
     for members in groups.values():
         entry = next(
-            (roster_by_email[m.email.strip().casefold()] for m in members
-             if m.email.strip().casefold() in roster_by_email),
+            (
+                roster_by_email[m.email.strip().casefold()]
+                for m in members
+                if m.email.strip().casefold() in roster_by_email
+            ),
             None,
         )
         names = Counter[str]()

@@ -16,7 +16,9 @@ from handrail.render.text import progress_bar
 
 
 def add_rev_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rev", default="HEAD", help="the revision to read history from (default: HEAD)")
+    parser.add_argument(
+        "--rev", default="HEAD", help="the revision to read history from (default: HEAD)"
+    )
 
 
 def open_repo(args: argparse.Namespace) -> git.RepoInfo:

@@ -34,11 +34,18 @@ def run(args: argparse.Namespace) -> int:
     files = git.list_files(repo)
     catalog = build_catalog(config, files, lambda path: git.read_file(repo, path))
     data: dict[str, Any] = {
-        "config_file": CONFIG_FILE if CONFIG_FILE in files or git.read_file(repo, CONFIG_FILE)
+        "config_file": CONFIG_FILE
+        if CONFIG_FILE in files or git.read_file(repo, CONFIG_FILE)
         else None,
         "components": [
-            {"name": c.name, "paths": list(c.paths), "tier": c.tier, "owners": list(c.owners),
-             "source": c.source, "files": sum(1 for f in files if c.covers(f))}
+            {
+                "name": c.name,
+                "paths": list(c.paths),
+                "tier": c.tier,
+                "owners": list(c.owners),
+                "source": c.source,
+                "files": sum(1 for f in files if c.covers(f)),
+            }
             for c in catalog.components
         ],
         "people": [p.model_dump() for p in config.person],
@@ -48,15 +55,36 @@ def run(args: argparse.Namespace) -> int:
         json_out.emit(data)
         return 0
     out = console()
-    out.print(f"configuration: {data['config_file'] or 'none (inferring from the repository)'};"
-              f" CODEOWNERS: {catalog.codeowners_file or 'none'}")
-    out.print(table("components", ("name", "tier", "owners", "paths", "files", "source"), [
-        (c["name"], "?" if c["tier"] is None else c["tier"], ", ".join(c["owners"]),
-         ", ".join(c["paths"]), c["files"], c["source"]) for c in data["components"]
-    ]))
+    out.print(
+        f"configuration: {data['config_file'] or 'none (inferring from the repository)'};"
+        f" CODEOWNERS: {catalog.codeowners_file or 'none'}"
+    )
+    out.print(
+        table(
+            "components",
+            ("name", "tier", "owners", "paths", "files", "source"),
+            [
+                (
+                    c["name"],
+                    "?" if c["tier"] is None else c["tier"],
+                    ", ".join(c["owners"]),
+                    ", ".join(c["paths"]),
+                    c["files"],
+                    c["source"],
+                )
+                for c in data["components"]
+            ],
+        )
+    )
     if data["people"]:
-        out.print(table("people", ("id", "seniority", "status", "e-mails"), [
-            (p["id"], p["seniority"], p["status"], ", ".join(p["emails"]))
-            for p in data["people"]
-        ]))
+        out.print(
+            table(
+                "people",
+                ("id", "seniority", "status", "e-mails"),
+                [
+                    (p["id"], p["seniority"], p["status"], ", ".join(p["emails"]))
+                    for p in data["people"]
+                ],
+            )
+        )
     return 0

@@ -34,15 +34,26 @@ def _date(signature: Signature | None) -> str | None:
 def _commit(commit: Commit | None) -> dict[str, Any] | None:
     if commit is None:
         return None
-    return {"sha": commit.sha, "date": _date(commit.author), "author": str(commit.author.identity),
-            "subject": commit.subject}
+    return {
+        "sha": commit.sha,
+        "date": _date(commit.author),
+        "author": str(commit.author.identity),
+        "subject": commit.subject,
+    }
 
 
 def _contributor(c: Contributor) -> dict[str, Any]:
-    return {"id": c.person_id, "name": c.name, "email": c.email, "commits": c.stats.commits,
-            "lines_added": c.stats.added, "lines_deleted": c.stats.deleted,
-            "first_commit": _date(c.stats.first), "last_commit": _date(c.stats.last),
-            "identities": c.aliases}
+    return {
+        "id": c.person_id,
+        "name": c.name,
+        "email": c.email,
+        "commits": c.stats.commits,
+        "lines_added": c.stats.added,
+        "lines_deleted": c.stats.deleted,
+        "first_commit": _date(c.stats.first),
+        "last_commit": _date(c.stats.last),
+        "identities": c.aliases,
+    }
 
 
 def report(facts: HistoryFacts, rev: str, top: int) -> dict[str, Any]:
@@ -68,15 +79,21 @@ def report(facts: HistoryFacts, rev: str, top: int) -> dict[str, Any]:
         "first_commit": _commit(s.first_commit),
         "last_commit": _commit(s.last_commit),
         "top_contributors": [_contributor(c) for c in people[:top]],
-        "mining": {"new_commits": mining.new_commits, "cached_commits": mining.cached_commits,
-                   "seconds": round(mining.seconds, 3), "git_processes": mining.workers,
-                   "cache": str(mining.cache) if mining.cache else None},
+        "mining": {
+            "new_commits": mining.new_commits,
+            "cached_commits": mining.cached_commits,
+            "seconds": round(mining.seconds, 3),
+            "git_processes": mining.workers,
+            "cache": str(mining.cache) if mining.cache else None,
+        },
     }
 
 
 def render_text(data: dict[str, Any]) -> None:
     out = console()
-    out.print(f"[bold]{data['repository']}[/] at {data['rev']} ({(data['head'] or 'no commits')[:12]})")
+    out.print(
+        f"[bold]{data['repository']}[/] at {data['rev']} ({(data['head'] or 'no commits')[:12]})"
+    )
     if data["partial"]:
         out.print(f"[yellow]partial history:[/] {data['partial_reason']}")
     first, last = data["first_commit"], data["last_commit"]
@@ -89,8 +106,13 @@ def render_text(data: dict[str, Any]) -> None:
     if first and last:
         out.print(f"first commit {first['date'][:10]}, last commit {last['date'][:10]}")
     rows = [
-        (c["name"], c["email"], c["commits"], f"+{c['lines_added']} -{c['lines_deleted']}",
-         (c["last_commit"] or "")[:10])
+        (
+            c["name"],
+            c["email"],
+            c["commits"],
+            f"+{c['lines_added']} -{c['lines_deleted']}",
+            (c["last_commit"] or "")[:10],
+        )
         for c in data["top_contributors"]
     ]
     if rows:

@@ -40,8 +40,9 @@ status is active | departed."""
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_rev_argument(parser)
-    parser.add_argument("--people", type=int, default=30,
-                        help="list this many most active people (default: 30)")
+    parser.add_argument(
+        "--people", type=int, default=30, help="list this many most active people (default: 30)"
+    )
     parser.add_argument("--stdout", action="store_true", help="print instead of writing the file")
     parser.add_argument("--force", action="store_true", help="overwrite an existing handrail.toml")
 
@@ -62,14 +63,27 @@ def _component_tables(catalog: Catalog, files: list[str], repo_name: str) -> lis
         globs_seen.add(glob)
         low = folder.split("/")[-1] in LOW_TIER_DIRECTORIES or folder in LOW_TIER_DIRECTORIES
         owners = catalog.codeowners_of(f"{folder}/")
-        tables.append(_component(folder.split("/")[-1], glob, 3 if low else 2, owners,
-                                 f"from the directory layout: {folder}/"))
+        tables.append(
+            _component(
+                folder.split("/")[-1],
+                glob,
+                3 if low else 2,
+                owners,
+                f"from the directory layout: {folder}/",
+            )
+        )
     for component in catalog.components:
         if any(glob in globs_seen for glob in component.paths):
             continue
-        tables.append(_component(component.name, component.paths[0],
-                                 2 if component.tier is None else component.tier,
-                                 component.owners, f"from {component.source}"))
+        tables.append(
+            _component(
+                component.name,
+                component.paths[0],
+                2 if component.tier is None else component.tier,
+                component.owners,
+                f"from {component.source}",
+            )
+        )
     return tables
 
 
@@ -129,15 +143,22 @@ def render(args: argparse.Namespace, repo: git.RepoInfo) -> tuple[str, dict[str,
     _add_array_of_tables(doc, "person", people)
     if len(ranked) > args.people:
         doc.add(tomlkit.nl())
-        doc.add(tomlkit.comment(f"{len(ranked) - args.people} less active people left out"
-                                " (handrail init --people N lists more)"))
+        doc.add(
+            tomlkit.comment(
+                f"{len(ranked) - args.people} less active people left out"
+                " (handrail init --people N lists more)"
+            )
+        )
     policy = tomlkit.table()
     policy.add(tomlkit.comment("risk rules: the built-in defaults apply until you set some"))
     doc.add("policy", policy)
     text = tomlkit.dumps(doc)
     parse_config(text, source="generated handrail.toml")  # never write what we cannot read back
-    summary = {"components": len(components), "people": len(people),
-               "codeowners": catalog.codeowners_file}
+    summary = {
+        "components": len(components),
+        "people": len(people),
+        "codeowners": catalog.codeowners_file,
+    }
     return text, summary
 
 
@@ -166,8 +187,10 @@ def run(args: argparse.Namespace) -> int:
     target = repo.work_tree / CONFIG_FILE if repo.work_tree else None
     if not args.stdout:
         if target is None:
-            raise HandrailError(f"{repo.git_dir}: a bare repository has no work tree to write"
-                                f" {CONFIG_FILE} into; use --stdout")
+            raise HandrailError(
+                f"{repo.git_dir}: a bare repository has no work tree to write"
+                f" {CONFIG_FILE} into; use --stdout"
+            )
         if target.exists() and not args.force:
             load_config(repo)  # an invalid existing file is reported as such
             raise HandrailError(f"{target}: already exists; use --force to overwrite or --stdout")
@@ -175,12 +198,14 @@ def run(args: argparse.Namespace) -> int:
     if args.stdout:
         print(text, end="")
         return 0
-    assert target is not None  # noqa: S101 - checked above
+    assert target is not None
     _write_atomically(target, text)
     data = {"written": str(target), **summary}
     if args.format == "json":
         json_out.emit(data)
     else:
-        console().print(f"wrote {target}: {summary['components']} components,"
-                        f" {summary['people']} people; now set the tiers and seniorities")
+        console().print(
+            f"wrote {target}: {summary['components']} components,"
+            f" {summary['people']} people; now set the tiers and seniorities"
+        )
     return 0

@@ -25,8 +25,9 @@ GitHub noreply address of one account, same full name (two words or more).
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_rev_argument(parser)
-    parser.add_argument("--merges-only", action="store_true",
-                        help="show only people with more than one identity")
+    parser.add_argument(
+        "--merges-only", action="store_true", help="show only people with more than one identity"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,8 +49,12 @@ def run(args: argparse.Namespace) -> int:
     ]
     persons.sort(key=lambda p: (-p["commits"], p["id"]))
     merges = [
-        {"first": str(link.first), "second": str(link.second), "rule": link.rule,
-         "detail": link.detail}
+        {
+            "first": str(link.first),
+            "second": str(link.second),
+            "rule": link.rule,
+            "detail": link.detail,
+        }
         for link in facts.people.links
     ]
     data: dict[str, Any] = {"people": persons, "merges": merges, "rules": RULES}
@@ -64,6 +69,11 @@ def run(args: argparse.Namespace) -> int:
     ]
     out.print(table(None, ("person", "commits", "identities"), rows))
     if merges:
-        out.print(table("merges", ("identity", "merged with", "rule", "why"),
-                        [(m["second"], m["first"], m["rule"], m["detail"]) for m in merges]))
+        out.print(
+            table(
+                "merges",
+                ("identity", "merged with", "rule", "why"),
+                [(m["second"], m["first"], m["rule"], m["detail"]) for m in merges],
+            )
+        )
     return 0

@@ -168,7 +168,8 @@ class HistoryCache:
         row_id = self._identity_ids.get(identity)
         if row_id is None:
             cursor = self._db.execute(
-                "INSERT INTO identities (name, email) VALUES (?, ?)", (identity.name, identity.email)
+                "INSERT INTO identities (name, email) VALUES (?, ?)",
+                (identity.name, identity.email),
             )
             row_id = self._identity_ids[identity] = int(cursor.lastrowid or 0)
         return row_id
@@ -186,15 +187,32 @@ class HistoryCache:
         cursor = self._db.execute(
             "INSERT INTO commits (sha, parents, author, author_time, author_tz, committer,"
             " committer_time, committer_tz, message, trailers) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (commit.sha, " ".join(commit.parents), self._identity(a.identity), a.time,
-             a.tz_offset, self._identity(c.identity), c.time, c.tz_offset, commit.message,
-             json.dumps(commit.trailers)),
+            (
+                commit.sha,
+                " ".join(commit.parents),
+                self._identity(a.identity),
+                a.time,
+                a.tz_offset,
+                self._identity(c.identity),
+                c.time,
+                c.tz_offset,
+                commit.message,
+                json.dumps(commit.trailers),
+            ),
         )
         commit_id = cursor.lastrowid
         self._db.executemany(
             "INSERT INTO changes VALUES (?,?,?,?,?)",
-            [(commit_id, self._path(f.path), self._path(f.old_path) if f.old_path else None,
-              f.added, f.deleted) for f in commit.files],
+            [
+                (
+                    commit_id,
+                    self._path(f.path),
+                    self._path(f.old_path) if f.old_path else None,
+                    f.added,
+                    f.deleted,
+                )
+                for f in commit.files
+            ],
         )
 
     def set_tip(self, sha: str, reachable: Iterable[str]) -> None:
@@ -214,7 +232,9 @@ class HistoryCache:
             row_id: Identity(name, email)
             for row_id, name, email in self._db.execute("SELECT id, name, email FROM identities")
         }
-        paths = {row_id: path_text(raw) for row_id, raw in self._db.execute("SELECT id, path FROM paths")}
+        paths = {
+            row_id: path_text(raw) for row_id, raw in self._db.execute("SELECT id, path FROM paths")
+        }
         changes = self._db.cursor().execute(
             "SELECT x.commit_id, x.path, x.old_path, x.added, x.deleted FROM changes x"
             " JOIN commits c ON c.id = x.commit_id ORDER BY c.committer_time DESC, c.id"

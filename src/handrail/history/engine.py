@@ -141,7 +141,7 @@ def _mine(
             elif isinstance(item, BaseException):
                 raise item
             else:
-                assert isinstance(item, Commit)  # noqa: S101 - only commits travel otherwise
+                assert isinstance(item, Commit)
                 batch.append(item)
                 if len(batch) >= _BATCH:
                     cache.add(batch)
@@ -163,10 +163,10 @@ def _mine(
 def _pump(proc: subprocess.Popen[bytes], results: queue.Queue[object]) -> None:
     """Parse one git process's output onto the queue; errors travel the same way."""
     try:
-        assert proc.stdout is not None  # noqa: S101 - started with stdout=PIPE
+        assert proc.stdout is not None
         for commit in parse_log(proc.stdout):
             results.put(commit)
         git.finish(proc)
-    except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which re-raises
+    except BaseException as exc:
         results.put(exc)
     results.put(_DONE)

@@ -85,7 +85,7 @@ def parse_log(stream: BinaryIO) -> Iterator[Commit]:
                 rename_paths.append(token)
                 if len(rename_paths) == 2:
                     old, new = rename_paths
-                    assert current is not None  # noqa: S101 - renames only follow a header
+                    assert current is not None
                     current.files.append(
                         FileChange(path_text(new), *rename_counts, old_path=path_text(old))
                     )

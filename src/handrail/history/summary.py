@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from handrail.model import Commit, Identity, Signature
@@ -99,9 +99,7 @@ def collect(commits: Iterable[Commit]) -> tuple[HistorySummary, dict[Identity, I
     return summary, by_identity
 
 
-def contributors(
-    by_identity: dict[Identity, IdentityStats], people: People
-) -> list[Contributor]:
+def contributors(by_identity: dict[Identity, IdentityStats], people: People) -> list[Contributor]:
     """Per-person totals, most commits first."""
     merged: dict[str, Contributor] = {}
     for identity, stats in by_identity.items():
@@ -112,5 +110,4 @@ def contributors(
                 person.id, person.name, person.email, len(person.identities), IdentityStats()
             )
         entry.stats.absorb(stats)
-    key: Callable[[Contributor], tuple[int, str]] = lambda c: (-c.stats.commits, c.person_id)
-    return sorted(merged.values(), key=key)
+    return sorted(merged.values(), key=lambda c: (-c.stats.commits, c.person_id))
