@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pty
 import subprocess
 import sys
 
@@ -118,3 +120,41 @@ def test_internal_errors_are_logged_not_dumped(repo: GitRepo, handrail, monkeypa
     assert result.code == 3
     assert "internal error: RuntimeError: boom" in result.err
     assert "Traceback" not in result.err and "crash.log" in result.err
+
+
+def test_progress_bar_on_a_terminal_only_for_text(repo: GitRepo) -> None:
+    repo.linear(3)
+
+    def stderr_on_a_terminal(fmt: str) -> bytes:
+        leader, follower = pty.openpty()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "handrail",
+                "--repo",
+                str(repo.path),
+                "--format",
+                fmt,
+                "history",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=follower,
+            env={**os.environ, "TERM": "xterm"},
+        )
+        os.close(follower)
+        captured = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed: the process is gone
+                break
+            if not chunk:
+                break
+            captured += chunk
+        proc.wait()
+        os.close(leader)
+        return captured
+
+    assert b"reading history" in stderr_on_a_terminal("text")
+    assert stderr_on_a_terminal("json") == b""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -265,3 +266,30 @@ def test_parallel_workers_read_the_same_history(repo: GitRepo, monkeypatch) -> N
     history, commits = mine(repo)
     assert history.report.workers == 4
     assert sorted(c.subject for c in commits) == sorted(f"add file {n}" for n in range(12))
+
+
+def test_a_cache_damaged_from_outside_is_rebuilt(repo: GitRepo) -> None:
+    repo.linear(3)
+    mine(repo)
+    location = repo.path / ".git" / "handrail" / "history.sqlite3"
+    for leftover in location.parent.glob("history.sqlite3-*"):
+        leftover.unlink()
+    location.write_bytes(b"this is not a database" * 100)
+    history, commits = mine(repo)
+    assert history.report.new_commits == 3 and len(commits) == 3
+    assert _integrity(location) == (3, 3, 3)
+
+
+def test_a_git_failure_midway_is_an_error_and_stops_every_worker(repo, monkeypatch) -> None:
+    repo.linear(8)
+    monkeypatch.setattr(engine, "_MIN_COMMITS_PER_WORKER", 2)
+    monkeypatch.setattr(engine.os, "cpu_count", lambda: 4)
+    real_start = engine.git.start_log
+
+    def start_with_a_bad_commit(info, shas):
+        return real_start(info, [*shas[:-1], "0" * 40])
+
+    monkeypatch.setattr(engine.git, "start_log", start_with_a_bad_commit)
+    with pytest.raises(HandrailError, match="git log failed"):
+        read_history(git.open_repo(repo.path))
+    assert not [t for t in threading.enumerate() if t.name == engine.WORKER_THREAD]

@@ -36,8 +36,14 @@ def test_same_email_and_github_noreply_forms(repo: GitRepo, handrail) -> None:
     repo.commit("b", {"b": "1"}, author=("jsmith", "js@example.org"))
     repo.commit("c", {"c": "1"}, author=("octo", "12345+octocat@users.noreply.github.com"))
     repo.commit("d", {"d": "1"}, author=("The Octocat", "octocat@users.noreply.github.com"))
+    # A renamed GitHub account keeps its numeric id.
+    repo.commit("e", {"e": "1"}, author=("Renamed", "777+old-login@users.noreply.github.com"))
+    repo.commit("f", {"f": "1"}, author=("Renamed Too", "777+new-login@users.noreply.github.com"))
     data = people_of(handrail, repo)
     assert frozenset({"JS@Example.org", "js@example.org"}) in groups(data)
+    assert frozenset(
+        {"777+old-login@users.noreply.github.com", "777+new-login@users.noreply.github.com"}
+    ) in groups(data)
     assert frozenset(
         {"12345+octocat@users.noreply.github.com", "octocat@users.noreply.github.com"}
     ) in groups(data)

@@ -51,7 +51,7 @@ _GENERIC_NAMES = frozenset(
     }
 )
 # A regex on an e-mail address is a lookup, not a safeguard: GitHub documents both forms.
-_GITHUB_NOREPLY = re.compile(r"^(?:\d+\+)?([^@+]+)@users\.noreply\.github\.com$", re.IGNORECASE)
+_GITHUB_NOREPLY = re.compile(r"^(?:(\d+)\+)?([^@+]+)@users\.noreply\.github\.com$", re.IGNORECASE)
 
 RULES = {
     "mailmap": "the repository's .mailmap maps both to the same identity",
@@ -118,9 +118,12 @@ def normalized_name(name: str) -> str | None:
     return folded
 
 
-def github_login(email: str) -> str | None:
+def github_account(email: str) -> tuple[str | None, str | None]:
+    """(numeric account id, login) of a GitHub noreply address; the id survives renames."""
     match = _GITHUB_NOREPLY.match(email.strip())
-    return match.group(1).casefold() if match else None
+    if not match:
+        return None, None
+    return match.group(1), match.group(2).casefold()
 
 
 class _UnionFind:
@@ -183,10 +186,12 @@ def merge_people(
             "same-email",
             "both use {key}",
         )
+        accounts = [(i, github_account(i.email)) for i in identities]
         link_by_key(
-            ((i, github_login(i.email)) for i in identities),
-            "github-noreply",
-            "GitHub account {key}",
+            ((i, account) for i, (account, _) in accounts), "github-noreply", "GitHub id {key}"
+        )
+        link_by_key(
+            ((i, login) for i, (_, login) in accounts), "github-noreply", "GitHub login {key}"
         )
         link_by_key(
             ((i, normalized_name(i.name)) for i in identities), "same-name", "both named {key!r}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import sqlite3
@@ -25,6 +26,7 @@ _MIN_COMMITS_PER_WORKER = 2000
 # Commits written per transaction: small enough to lose little on interruption.
 _BATCH = 2000
 _DONE = object()
+WORKER_THREAD = "handrail-git-log"
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,18 @@ class History:
 def _open_cache(repo: git.RepoInfo) -> HistoryCache:
     boundary = git.shallow_boundary(repo)
     folder = repo.git_dir / "handrail"
+    location = folder / "history.sqlite3"
     try:
         folder.mkdir(exist_ok=True)
-        return HistoryCache(folder / "history.sqlite3", boundary)
+        try:
+            return HistoryCache(location, boundary)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError):
+                raise
+            # Damaged from outside (a disk filled up, a stray write): it is only a cache.
+            for leftover in (location, *location.parent.glob(location.name + "-*")):
+                leftover.unlink(missing_ok=True)
+            return HistoryCache(location, boundary)
     except (OSError, sqlite3.OperationalError):
         # A read-only repository still gets an answer, just not a remembered one.
         return HistoryCache(None, boundary)
@@ -127,7 +138,10 @@ def _mine(
     chunks = [shas[i : i + size] for i in range(0, len(shas), size)]
     results: queue.Queue[object] = queue.Queue(maxsize=4 * _BATCH)
     procs = [git.start_log(repo, chunk) for chunk in chunks]
-    threads = [threading.Thread(target=_pump, args=(p, results), daemon=True) for p in procs]
+    threads = [
+        threading.Thread(target=_pump, args=(p, results), daemon=True, name=WORKER_THREAD)
+        for p in procs
+    ]
     for thread in threads:
         thread.start()
     done = 0
@@ -156,6 +170,11 @@ def _mine(
         for proc in procs:
             if proc.poll() is None:
                 proc.kill()
+        # After an error, pump threads may wait on a full queue: drain it so none outlives us.
+        while any(thread.is_alive() for thread in threads):
+            with contextlib.suppress(queue.Empty):
+                results.get(timeout=0.05)
+        for proc in procs:
             proc.wait()
     return len(chunks)
 
