@@ -46,20 +46,20 @@ def test_valid_configuration_and_defaults() -> None:
         ("[[component]\nname = 1", r"handrail.toml: invalid TOML: .*line 1"),
         (
             '[[component]]\nname = "a"\npaths = ["x"]\ntier = 5',
-            r"component\[1\] \('a'\)\.tier: Input should be less than or equal to 3 \(got 5\)",
+            r"component\[1\] \('a'\)\.tier: Expected `int` <= 3 \(got 5\)",
         ),
         (
             '[[component]]\nname = "a"\npaths = ["x"]',
-            r"component\[1\] \('a'\)\.tier: Field required",
+            r"component\[1\] \('a'\)\.tier: required key is missing",
         ),
         (
             '[[component]]\nname = "a"\npaths = []\ntier = 1',
-            r"component\[1\] \('a'\)\.paths: List should have at least 1 item",
+            r"component\[1\] \('a'\)\.paths: Expected `array` of length >= 1 \(got \[\]\)",
         ),
         (
             '[[person]]\nid = "x"\nseniority = "guru"',
             r"person\[1\] \('x'\)\.seniority: "
-            r"Input should be 'junior', 'mid', 'senior' or 'principal'",
+            r"must be one of 'junior', 'mid', 'senior', 'principal' \(got 'guru'\)",
         ),
         ('[[person]]\nid = "x"\nemail = "x@y"', r"person\[1\] \('x'\)\.email: unknown key"),
         ('[[person]]\nid = "x"\n[[person]]\nid = "x"', r"person: person id 'x' appears twice"),
@@ -85,8 +85,8 @@ def test_cli_reports_a_bad_config_in_one_line_with_exit_2(repo: GitRepo, handrai
     assert result.code == 2
     assert result.out == ""
     assert result.err.strip().splitlines() == [
-        "handrail: error: handrail.toml: component[1] ('api').tier: Input should be a valid"
-        " integer, unable to parse string as an integer (got 'high')"
+        "handrail: error: handrail.toml: component[1] ('api').tier: Expected `int`, got `str`"
+        " ('high')"
     ]
 
 

@@ -6,13 +6,18 @@ import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-
-import pathspec
-import yaml
-from codeowners import CodeOwners
+from typing import TYPE_CHECKING
 
 from handrail.config import Config
 from handrail.errors import HandrailError
+from handrail.globs import compile_globs
+
+if TYPE_CHECKING:
+    import pathspec
+    from codeowners import CodeOwners
+
+# Third-party parsers are imported where they are used, so commands that read no CODEOWNERS
+# or catalog files start without them.
 
 # Where GitHub and GitLab look, in the order they look; the first one found is used.
 CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", ".gitlab/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
@@ -33,7 +38,7 @@ class Component:
 
     @cached_property
     def _spec(self) -> pathspec.GitIgnoreSpec:
-        return pathspec.GitIgnoreSpec.from_lines(self.paths)
+        return compile_globs(self.paths)
 
     def covers(self, path: str) -> bool:
         return self._spec.match_file(path)
@@ -67,6 +72,8 @@ class Catalog:
 
 
 def parse_codeowners(text: str, source: str) -> tuple[CodeOwners, list[OwnershipRule]]:
+    from codeowners import CodeOwners
+
     try:
         parsed = CodeOwners(text)
     except ValueError as exc:
@@ -97,7 +104,7 @@ def components_from_codeowners(rules: list[OwnershipRule], source: str) -> list[
     return list(found.values())
 
 
-def _yaml_error(path: str, exc: yaml.YAMLError) -> HandrailError:
+def _yaml_error(path: str, exc: Exception) -> HandrailError:
     mark = getattr(exc, "problem_mark", None)
     where = f"{path}:{mark.line + 1}" if mark is not None else path
     problem = getattr(exc, "problem", None) or str(exc)
@@ -106,6 +113,8 @@ def _yaml_error(path: str, exc: yaml.YAMLError) -> HandrailError:
 
 def components_from_backstage(path: str, text: str) -> list[Component]:
     """`kind: Component` entities of one catalog-info.yaml; they cover its directory."""
+    import yaml
+
     try:
         documents = [d for d in yaml.safe_load_all(text) if d is not None]
     except yaml.YAMLError as exc:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+import msgspec
+
 from handrail import git
 from handrail.catalog import build_catalog
 from handrail.commands.common import open_repo
@@ -48,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
             }
             for c in catalog.components
         ],
-        "people": [p.model_dump() for p in config.person],
+        "people": [msgspec.structs.asdict(p) for p in config.person],
         "codeowners": {"file": catalog.codeowners_file, "rules": len(catalog.codeowners_rules)},
     }
     if args.format == "json":

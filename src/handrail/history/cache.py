@@ -9,16 +9,15 @@ name exactly the new commits.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from handrail.history.parse import path_text
+from handrail.history.parse import decode_trailers, encode_trailers, path_text
 from handrail.model import Commit, FileChange, Identity, Signature
 
 # Bump when the mined fields or their meaning change: an older cache is then rebuilt.
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 
 # Another run may hold the write lock for one batch; waiting this long is still sane.
 _BUSY_TIMEOUT_SECONDS = 600
@@ -197,7 +196,7 @@ class HistoryCache:
                 c.time,
                 c.tz_offset,
                 commit.message,
-                json.dumps(commit.trailers),
+                encode_trailers(commit.trailers),
             ),
         )
         commit_id = cursor.lastrowid
@@ -239,7 +238,7 @@ class HistoryCache:
             "SELECT x.commit_id, x.path, x.old_path, x.added, x.deleted FROM changes x"
             " JOIN commits c ON c.id = x.commit_id ORDER BY c.committer_time DESC, c.id"
         )
-        pending = changes.fetchone()
+        pending = next(changes, None)
         rows = self._db.cursor().execute(
             "SELECT id, sha, parents, author, author_time, author_tz, committer, committer_time,"
             " committer_tz, message, trailers FROM commits ORDER BY committer_time DESC, id"
@@ -249,7 +248,7 @@ class HistoryCache:
             while pending is not None and pending[0] == row_id:
                 _, path, old, added, deleted = pending
                 files.append(FileChange(paths[path], added, deleted, paths[old] if old else None))
-                pending = changes.fetchone()
+                pending = next(changes, None)
             if row_id not in wanted:
                 continue
             yield Commit(
@@ -258,7 +257,7 @@ class HistoryCache:
                 author=Signature(identities[a], at, atz),
                 committer=Signature(identities[c], ct, ctz),
                 message=message,
-                trailers=tuple(tuple(pair) for pair in json.loads(trailers)),
+                trailers=decode_trailers(trailers),
                 files=tuple(files),
             )
 

@@ -33,13 +33,21 @@ def _signature(name: bytes, email: bytes, raw_date: bytes) -> Signature:
     return Signature(Identity(_text(name), _text(email)), int(seconds or b"0"), offset)
 
 
-def _trailers(raw: bytes) -> tuple[tuple[str, str], ...]:
+# git.LOG_FORMAT separates trailers by GS and key from value by FS; the cache keeps that form.
+_TRAILER_SEP, _KEY_SEP = "\x1d", "\x1c"
+
+
+def decode_trailers(text: str) -> tuple[tuple[str, str], ...]:
     pairs = []
-    for item in raw.split(b"\x1d"):
-        key, sep, value = item.partition(b"\x1c")
+    for item in text.split(_TRAILER_SEP):
+        key, sep, value = item.partition(_KEY_SEP)
         if sep:
-            pairs.append((_text(key).strip(), _text(value).strip()))
+            pairs.append((key.strip(), value.strip()))
     return tuple(pairs)
+
+
+def encode_trailers(pairs: tuple[tuple[str, str], ...]) -> str:
+    return _TRAILER_SEP.join(f"{key}{_KEY_SEP}{value}" for key, value in pairs)
 
 
 class _Builder:
@@ -61,7 +69,7 @@ class _Builder:
             author=_signature(an, ae, ad),
             committer=_signature(cn, ce, cd),
             message=_text(message).rstrip("\n"),
-            trailers=_trailers(trailers),
+            trailers=decode_trailers(_text(trailers)),
             files=tuple(self.files),
         )
 

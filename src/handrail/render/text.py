@@ -1,23 +1,31 @@
-"""Terminal output with rich: tables and colour on a terminal, plain text in a pipe."""
+"""Terminal output with rich: tables and colour on a terminal, plain text in a pipe.
+
+rich is imported on first use: JSON output and the agent hook never pay for it.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from handrail.history import Progress as ProgressCallback
 
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
 
 def console() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=True)
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> Table:
+    from rich.table import Table
+
     grid = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
     for column in columns:
         grid.add_column(column, overflow="fold")
@@ -32,6 +40,15 @@ def progress_bar(label: str, enabled: bool) -> Iterator[ProgressCallback | None]
     if not enabled or not sys.stderr.isatty():
         yield None
         return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     with Progress(
         TextColumn(label),
         BarColumn(),
