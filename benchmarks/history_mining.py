@@ -150,6 +150,21 @@ class RepoFacts:
     cpus: int
     load_average: tuple[float, float, float]
     python: str
+    handrail: str
+
+
+def handrail_source() -> str:
+    """`handrail --version` and the checkout it runs from: commit, and whether src/ is edited."""
+    version = subprocess.run(
+        [*handrail_executable(), "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    checkout = Path(__file__).resolve().parent.parent
+    try:
+        commit = git_text(checkout, "rev-parse", "--short", "HEAD")
+        edited = git_text(checkout, "status", "--porcelain", "--", "src")
+    except BenchmarkError:
+        return version or "handrail (version unknown)"
+    return f"{version} at {commit}" + (" with uncommitted changes in src/" if edited else "")
 
 
 def repo_facts(path: Path) -> RepoFacts:
@@ -164,6 +179,7 @@ def repo_facts(path: Path) -> RepoFacts:
         cpus=os.cpu_count() or 1,
         load_average=os.getloadavg(),
         python=platform.python_version(),
+        handrail=handrail_source(),
     )
 
 
@@ -368,6 +384,7 @@ def print_header(facts: RepoFacts, args: argparse.Namespace) -> None:
     print(f"  git         {facts.git_version}")
     print(f"  CPUs        {facts.cpus} (load average at start {load})")
     print(f"  python      {facts.python} ({sys.executable})")
+    print(f"  handrail    {facts.handrail}")
     print(f"  repeats     {args.repeat} (PyDriller {args.pydriller_repeat}; times are medians)")
     print()
 
@@ -383,6 +400,9 @@ def print_table(measurements: Sequence[Measurement], floor: Measurement) -> None
         digits = (3, 2, 1, 2)
         row = "".join(f"{_number(v, d):>10}" for v, d in zip(cells, digits, strict=True))
         print(f"{m.tool:<32}{row}")
+    print("seconds: median wall clock; x floor: seconds / floor seconds; CPU s: user + system")
+    print("of the process and its children; peak MiB: ru_maxrss from wait4, the largest single")
+    print("process of the tree (not the sum of processes running at the same time)")
     print()
 
 

@@ -199,21 +199,21 @@ def test_interrupted_run_leaves_whole_commits_and_the_next_run_finishes(
 ) -> None:
     repo.linear(10)
     monkeypatch.setattr(engine, "_BATCH", 3)
-    real_insert = cache_module.HistoryCache._insert
+    real_rows = cache_module.HistoryCache._rows
     calls = {"n": 0}
 
-    def insert_then_die(self, commit: Commit) -> None:
+    def rows_then_die(self, commit: Commit, commit_id: int):
         calls["n"] += 1
         if calls["n"] == 5:  # in the middle of the second batch
             raise KeyboardInterrupt
-        real_insert(self, commit)
+        return real_rows(self, commit, commit_id)
 
-    monkeypatch.setattr(cache_module.HistoryCache, "_insert", insert_then_die)
+    monkeypatch.setattr(cache_module.HistoryCache, "_rows", rows_then_die)
     with pytest.raises(KeyboardInterrupt):
         read_history(git.open_repo(repo.path))
     db_path = repo.path / ".git" / "handrail" / "history.sqlite3"
     assert _integrity(db_path) == (3, 3, 3)  # the first batch only, each with its file
-    monkeypatch.setattr(cache_module.HistoryCache, "_insert", real_insert)
+    monkeypatch.setattr(cache_module.HistoryCache, "_rows", real_rows)
     history, commits = mine(repo)
     assert history.report.new_commits == 7 and len(commits) == 10
     assert _integrity(db_path) == (10, 10, 10)

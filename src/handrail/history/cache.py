@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from handrail.history.parse import decode_trailers, encode_trailers, path_text
 from handrail.model import Commit, FileChange, Identity, Signature
@@ -133,8 +134,7 @@ class HistoryCache:
                 self._top_up_ids()
                 present = self._present([c.sha for c in batch])
                 fresh = [c for c in batch if c.sha not in present]
-                for commit in fresh:
-                    self._insert(commit)
+                self._insert(fresh)
         except BaseException:
             # Ids handed out inside the rolled-back transaction no longer exist.
             self._identity_ids.clear()
@@ -181,38 +181,47 @@ class HistoryCache:
             row_id = self._path_ids[path] = int(cursor.lastrowid or 0)
         return row_id
 
-    def _insert(self, commit: Commit) -> None:
+    def _rows(
+        self, commit: Commit, commit_id: int
+    ) -> tuple[tuple[object, ...], list[tuple[object, ...]]]:
+        """The commits row and the changes rows of one commit."""
         a, c = commit.author, commit.committer
-        cursor = self._db.execute(
-            "INSERT INTO commits (sha, parents, author, author_time, author_tz, committer,"
-            " committer_time, committer_tz, message, trailers) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        row = (
+            commit_id,
+            commit.sha,
+            " ".join(commit.parents),
+            self._identity(a.identity),
+            a.time,
+            a.tz_offset,
+            self._identity(c.identity),
+            c.time,
+            c.tz_offset,
+            commit.message,
+            encode_trailers(commit.trailers),
+        )
+        changes = [
             (
-                commit.sha,
-                " ".join(commit.parents),
-                self._identity(a.identity),
-                a.time,
-                a.tz_offset,
-                self._identity(c.identity),
-                c.time,
-                c.tz_offset,
-                commit.message,
-                encode_trailers(commit.trailers),
-            ),
-        )
-        commit_id = cursor.lastrowid
-        self._db.executemany(
-            "INSERT INTO changes VALUES (?,?,?,?,?)",
-            [
-                (
-                    commit_id,
-                    self._path(f.path),
-                    self._path(f.old_path) if f.old_path else None,
-                    f.added,
-                    f.deleted,
-                )
-                for f in commit.files
-            ],
-        )
+                commit_id,
+                self._path(f.path),
+                self._path(f.old_path) if f.old_path else None,
+                f.added,
+                f.deleted,
+            )
+            for f in commit.files
+        ]
+        return row, changes
+
+    def _insert(self, commits: list[Commit]) -> None:
+        # Ids are handed out here (the write lock is held) so rows go in with executemany.
+        first_id = self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM commits").fetchone()[0]
+        commit_rows = []
+        change_rows: list[tuple[object, ...]] = []
+        for offset, commit in enumerate(commits):
+            row, changes = self._rows(commit, first_id + offset)
+            commit_rows.append(row)
+            change_rows += changes
+        self._db.executemany("INSERT INTO commits VALUES (?,?,?,?,?,?,?,?,?,?,?)", commit_rows)
+        self._db.executemany("INSERT INTO changes VALUES (?,?,?,?,?)", change_rows)
 
     def set_tip(self, sha: str, reachable: Iterable[str]) -> None:
         """Record `sha` as complete; tips it contains become redundant."""
@@ -234,32 +243,41 @@ class HistoryCache:
         paths = {
             row_id: path_text(raw) for row_id, raw in self._db.execute("SELECT id, path FROM paths")
         }
-        changes = self._db.cursor().execute(
-            "SELECT x.commit_id, x.path, x.old_path, x.added, x.deleted FROM changes x"
-            " JOIN commits c ON c.id = x.commit_id ORDER BY c.committer_time DESC, c.id"
+        # One pass in index order (time index, then each commit's changes): no sort needed.
+        rows = self._db.execute(
+            "SELECT c.id, c.sha, c.parents, c.author, c.author_time, c.author_tz, c.committer,"
+            " c.committer_time, c.committer_tz, c.message, c.trailers,"
+            " x.path, x.old_path, x.added, x.deleted"
+            " FROM commits c LEFT JOIN changes x ON x.commit_id = c.id"
+            " ORDER BY c.committer_time DESC, c.id"
         )
-        pending = next(changes, None)
-        rows = self._db.cursor().execute(
-            "SELECT id, sha, parents, author, author_time, author_tz, committer, committer_time,"
-            " committer_tz, message, trailers FROM commits ORDER BY committer_time DESC, id"
-        )
-        for row_id, sha, parents, a, at, atz, c, ct, ctz, message, trailers in rows:
-            files: list[FileChange] = []
-            while pending is not None and pending[0] == row_id:
-                _, path, old, added, deleted = pending
+        current: tuple[object, ...] | None = None
+        files: list[FileChange] = []
+        for row in rows:
+            if current is None or row[0] != current[0]:
+                if current is not None and current[0] in wanted:
+                    yield _commit(current, identities, files)
+                current, files = row, []
+            if row[11] is not None:
+                path, old, added, deleted = row[11:]
                 files.append(FileChange(paths[path], added, deleted, paths[old] if old else None))
-                pending = next(changes, None)
-            if row_id not in wanted:
-                continue
-            yield Commit(
-                sha=sha,
-                parents=tuple(parents.split()),
-                author=Signature(identities[a], at, atz),
-                committer=Signature(identities[c], ct, ctz),
-                message=message,
-                trailers=decode_trailers(trailers),
-                files=tuple(files),
-            )
+        if current is not None and current[0] in wanted:
+            yield _commit(current, identities, files)
+
+
+def _commit(
+    row: tuple[Any, ...], identities: dict[int, Identity], files: list[FileChange]
+) -> Commit:
+    _, sha, parents, a, at, atz, c, ct, ctz, message, trailers = row[:11]
+    return Commit(
+        sha=sha,
+        parents=tuple(parents.split()),
+        author=Signature(identities[a], at, atz),
+        committer=Signature(identities[c], ct, ctz),
+        message=message,
+        trailers=decode_trailers(trailers),
+        files=tuple(files),
+    )
 
 
 class _Transaction:

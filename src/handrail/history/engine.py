@@ -25,6 +25,13 @@ Progress = Callable[[int, int], None]
 _MIN_COMMITS_PER_WORKER = 2000
 # Commits written per transaction: small enough to lose little on interruption.
 _BATCH = 2000
+# Up to this many chunks per git process, so that one finishing early can take more work;
+# but a chunk below _MIN_CHUNK commits costs more in process start-up than it balances.
+_CHUNKS_PER_WORKER = 4
+_MIN_CHUNK = 5000
+# Commits a worker hands over at once (fewer queue operations), and lists the queue holds.
+_HANDOFF = 200
+_QUEUE_BATCHES = 40
 _DONE = object()
 WORKER_THREAD = "handrail-git-log"
 
@@ -130,62 +137,102 @@ def _reachable(graph: dict[str, tuple[int, tuple[str, ...]]], head: str | None) 
 def _mine(
     repo: git.RepoInfo, shas: list[str], cache: HistoryCache, progress: Progress | None
 ) -> int:
-    """Read `shas` from git with parallel `git log` processes and store them; returns workers."""
+    """Read `shas` with parallel `git log` processes and store them; returns the process count."""
     if not shas:
         return 0
     workers = max(1, min(os.cpu_count() or 1, len(shas) // _MIN_COMMITS_PER_WORKER))
-    size = -(-len(shas) // workers)
-    chunks = [shas[i : i + size] for i in range(0, len(shas), size)]
-    results: queue.Queue[object] = queue.Queue(maxsize=4 * _BATCH)
-    procs = [git.start_log(repo, chunk) for chunk in chunks]
+    # Several contiguous chunks per process: neighbouring commits share the objects git has
+    # just unpacked, and whoever finishes early takes the next chunk, so no core idles.
+    pieces = max(workers, min(workers * _CHUNKS_PER_WORKER, len(shas) // _MIN_CHUNK))
+    size = -(-len(shas) // pieces)
+    chunks: queue.SimpleQueue[list[str]] = queue.SimpleQueue()
+    for start in range(0, len(shas), size):
+        chunks.put(shas[start : start + size])
+    results: queue.Queue[object] = queue.Queue(maxsize=_QUEUE_BATCHES)
+    stop = threading.Event()
+    procs: list[subprocess.Popen[bytes]] = []
     threads = [
-        threading.Thread(target=_pump, args=(p, results), daemon=True, name=WORKER_THREAD)
-        for p in procs
+        threading.Thread(
+            target=_work,
+            args=(repo, chunks, results, stop, procs),
+            daemon=True,
+            name=WORKER_THREAD,
+        )
+        for _ in range(workers)
     ]
     for thread in threads:
         thread.start()
-    done = 0
     try:
-        batch: list[Commit] = []
-        running = len(threads)
-        while running:
-            item = results.get()
-            if item is _DONE:
-                running -= 1
-            elif isinstance(item, BaseException):
-                raise item
-            else:
-                assert isinstance(item, Commit)
-                batch.append(item)
-                if len(batch) >= _BATCH:
-                    cache.add(batch)
-                    done += len(batch)
-                    batch = []
-                    if progress:
-                        progress(done, len(shas))
-        cache.add(batch)
-        if progress:
-            progress(len(shas), len(shas))
+        _store(results, len(threads), cache, len(shas), progress)
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-        # After an error, pump threads may wait on a full queue: drain it so none outlives us.
+        stop.set()
+        # After an error, workers may wait on a full queue: drain it so none outlives us.
         while any(thread.is_alive() for thread in threads):
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
             with contextlib.suppress(queue.Empty):
                 results.get(timeout=0.05)
         for proc in procs:
             proc.wait()
-    return len(chunks)
+    return workers
 
 
-def _pump(proc: subprocess.Popen[bytes], results: queue.Queue[object]) -> None:
-    """Parse one git process's output onto the queue; errors travel the same way."""
+def _store(
+    results: queue.Queue[object],
+    running: int,
+    cache: HistoryCache,
+    total: int,
+    progress: Progress | None,
+) -> None:
+    """Write what the workers parse, in transactions of _BATCH commits."""
+    done = 0
+    batch: list[Commit] = []
+    while running:
+        item = results.get()
+        if item is _DONE:
+            running -= 1
+            continue
+        if isinstance(item, BaseException):
+            raise item
+        assert isinstance(item, list)
+        batch += item
+        while len(batch) >= _BATCH:
+            cache.add(batch[:_BATCH])
+            done += _BATCH
+            batch = batch[_BATCH:]
+            if progress:
+                progress(done, total)
+    cache.add(batch)
+    if progress:
+        progress(total, total)
+
+
+def _work(
+    repo: git.RepoInfo,
+    chunks: queue.SimpleQueue[list[str]],
+    results: queue.Queue[object],
+    stop: threading.Event,
+    procs: list[subprocess.Popen[bytes]],
+) -> None:
+    """Run `git log` over chunk after chunk, handing parsed commits over in small lists."""
     try:
-        assert proc.stdout is not None
-        for commit in parse_log(proc.stdout):
-            results.put(commit)
-        git.finish(proc)
-    except BaseException as exc:
+        while not stop.is_set():
+            try:
+                chunk = chunks.get_nowait()
+            except queue.Empty:
+                break
+            proc = git.start_log(repo, chunk)
+            procs.append(proc)
+            assert proc.stdout is not None  # started with stdout=PIPE
+            handoff: list[Commit] = []
+            for commit in parse_log(proc.stdout):
+                handoff.append(commit)
+                if len(handoff) >= _HANDOFF:
+                    results.put(handoff)
+                    handoff = []
+            results.put(handoff)
+            git.finish(proc)
+    except BaseException as exc:  # handed to the main thread, which re-raises it
         results.put(exc)
     results.put(_DONE)

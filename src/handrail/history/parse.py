@@ -5,6 +5,7 @@ The stream is read in chunks, so memory holds one chunk and one commit, never th
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -25,12 +26,23 @@ def path_text(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
+@functools.cache
+def _identity(name: bytes, email: bytes) -> Identity:
+    # A few thousand people write a history's commits: decode each of them once.
+    return Identity(_text(name), _text(email))
+
+
+@functools.cache
+def _zone_minutes(zone: bytes) -> int:
+    """git's "+0530" as minutes east of UTC."""
+    sign = -1 if zone.startswith(b"-") else 1
+    digits = zone.lstrip(b"+-").rjust(4, b"0")
+    return sign * (int(digits[:-2]) * 60 + int(digits[-2:]))
+
+
 def _signature(name: bytes, email: bytes, raw_date: bytes) -> Signature:
     seconds, _, zone = raw_date.partition(b" ")
-    sign = -1 if zone.startswith(b"-") else 1
-    digits = zone.lstrip(b"+-") or b"0000"
-    offset = sign * (int(digits[:-2] or b"0") * 60 + int(digits[-2:]))
-    return Signature(Identity(_text(name), _text(email)), int(seconds or b"0"), offset)
+    return Signature(_identity(name, email), int(seconds or b"0"), _zone_minutes(zone))
 
 
 # git.LOG_FORMAT separates trailers by GS and key from value by FS; the cache keeps that form.
