@@ -158,3 +158,26 @@ def test_progress_bar_on_a_terminal_only_for_text(repo: GitRepo) -> None:
 
     assert b"reading history" in stderr_on_a_terminal("text")
     assert stderr_on_a_terminal("json") == b""
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_reader_that_goes_away_is_not_an_error(repo: GitRepo, fmt: str) -> None:
+    repo.linear(3)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "handrail", "--repo", str(repo.path), "--format", fmt, "people"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # like `| head -0`: every write now fails with a broken pipe
+    assert proc.wait() == 0
+    assert proc.stderr.read() == b""
+
+
+def test_unreadable_config_file_is_exit_2(repo: GitRepo, handrail) -> None:
+    (repo.path / "handrail.toml").mkdir()
+    result = handrail("--repo", repo.path, "config")
+    assert result.code == 2
+    assert result.err.strip() == (
+        f"handrail: error: {repo.path / 'handrail.toml'}: cannot read (Is a directory)"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import traceback
@@ -98,6 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("handrail: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        # The reader (e.g. `| head`) has gone: stop quietly, and keep Python's final flush
+        # from complaining about the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as error:
         log = _crash_log(error)

@@ -56,9 +56,13 @@ class HistoryCache:
         if location is not None:
             self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        # Row ids of identities and paths, topped up at each write (another run may add some).
+        self._db.execute("PRAGMA cache_size=-65536")
+        # Row ids of identities and paths, topped up at each write (another run may add some);
+        # new ones are numbered here and written with executemany, like commits.
         self._identity_ids: dict[Identity, int] = {}
         self._path_ids: dict[str, int] = {}
+        self._new_identities: list[tuple[int, str, str]] = []
+        self._new_paths: list[tuple[int, bytes]] = []
         self._prepare(",".join(shallow_boundary))
 
     def close(self) -> None:
@@ -105,9 +109,6 @@ class HistoryCache:
     def tips(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT sha FROM tips")]
 
-    def count(self) -> int:
-        return int(self._db.execute("SELECT count(*) FROM commits").fetchone()[0])
-
     def missing(self, shas: Sequence[str]) -> list[str]:
         """The given commits that are not stored yet, in the given order."""
         if not shas:
@@ -139,6 +140,8 @@ class HistoryCache:
             # Ids handed out inside the rolled-back transaction no longer exist.
             self._identity_ids.clear()
             self._path_ids.clear()
+            self._new_identities.clear()
+            self._new_paths.clear()
             raise
         return len(fresh)
 
@@ -154,31 +157,29 @@ class HistoryCache:
         return found
 
     def _top_up_ids(self) -> None:
-        known = max(self._identity_ids.values(), default=0)
+        # Identity and path ids run 1..n without gaps: every writer numbers new ones as
+        # len + 1 while it holds the write lock, so len(known) is also the highest id.
         for row_id, name, email in self._db.execute(
-            "SELECT id, name, email FROM identities WHERE id > ?", (known,)
+            "SELECT id, name, email FROM identities WHERE id > ?", (len(self._identity_ids),)
         ):
             self._identity_ids[Identity(name, email)] = row_id
-        known = max(self._path_ids.values(), default=0)
-        for row_id, raw in self._db.execute("SELECT id, path FROM paths WHERE id > ?", (known,)):
+        for row_id, raw in self._db.execute(
+            "SELECT id, path FROM paths WHERE id > ?", (len(self._path_ids),)
+        ):
             self._path_ids[path_text(raw)] = row_id
 
     def _identity(self, identity: Identity) -> int:
         row_id = self._identity_ids.get(identity)
         if row_id is None:
-            cursor = self._db.execute(
-                "INSERT INTO identities (name, email) VALUES (?, ?)",
-                (identity.name, identity.email),
-            )
-            row_id = self._identity_ids[identity] = int(cursor.lastrowid or 0)
+            row_id = self._identity_ids[identity] = len(self._identity_ids) + 1
+            self._new_identities.append((row_id, identity.name, identity.email))
         return row_id
 
     def _path(self, path: str) -> int:
         row_id = self._path_ids.get(path)
         if row_id is None:
-            raw = path.encode("utf-8", "surrogateescape")
-            cursor = self._db.execute("INSERT INTO paths (path) VALUES (?)", (raw,))
-            row_id = self._path_ids[path] = int(cursor.lastrowid or 0)
+            row_id = self._path_ids[path] = len(self._path_ids) + 1
+            self._new_paths.append((row_id, path.encode("utf-8", "surrogateescape")))
         return row_id
 
     def _rows(
@@ -220,8 +221,12 @@ class HistoryCache:
             row, changes = self._rows(commit, first_id + offset)
             commit_rows.append(row)
             change_rows += changes
+        self._db.executemany("INSERT INTO identities VALUES (?,?,?)", self._new_identities)
+        self._db.executemany("INSERT INTO paths VALUES (?,?)", self._new_paths)
         self._db.executemany("INSERT INTO commits VALUES (?,?,?,?,?,?,?,?,?,?,?)", commit_rows)
         self._db.executemany("INSERT INTO changes VALUES (?,?,?,?,?)", change_rows)
+        self._new_identities.clear()
+        self._new_paths.clear()
 
     def set_tip(self, sha: str, reachable: Iterable[str]) -> None:
         """Record `sha` as complete; tips it contains become redundant."""

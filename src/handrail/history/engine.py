@@ -27,7 +27,7 @@ _MIN_COMMITS_PER_WORKER = 2000
 _BATCH = 2000
 # Up to this many chunks per git process, so that one finishing early can take more work;
 # but a chunk below _MIN_CHUNK commits costs more in process start-up than it balances.
-_CHUNKS_PER_WORKER = 4
+_CHUNKS_PER_WORKER = 2
 _MIN_CHUNK = 5000
 # Commits a worker hands over at once (fewer queue operations), and lists the queue holds.
 _HANDOFF = 200

@@ -20,7 +20,15 @@ if TYPE_CHECKING:
 def console() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    out = Console(highlight=False, soft_wrap=True)
+    # rich exits with status 1 when the reader closes the pipe; 1 means "needs action" here,
+    # so hand the error to the CLI, which stops quietly with 0.
+    out.on_broken_pipe = _reader_gone  # type: ignore[method-assign]
+    return out
+
+
+def _reader_gone() -> None:
+    raise BrokenPipeError
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> Table:
