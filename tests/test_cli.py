@@ -10,8 +10,9 @@ import sys
 import pytest
 
 from gitrepo import GitRepo
-from handrail import __version__
-from handrail.commands import COMMANDS
+from handrail import __version__, commands
+
+COMMANDS = [commands.load(name) for name in commands.NAMES]
 
 
 def test_version_and_help_with_examples(handrail) -> None:

@@ -10,8 +10,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from handrail import __version__
-from handrail.commands import COMMANDS
+from handrail import __version__, commands
 from handrail.errors import HandrailError
 
 EXIT_INTERNAL_ERROR = 3
@@ -48,7 +47,22 @@ def _common_options(defaults: bool) -> argparse.ArgumentParser:
     return parser
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _selected_command(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (skipping option values), if any."""
+    takes_value = {"--repo", "--format"}
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token in takes_value:
+            skip = True
+        elif token in commands.NAMES:
+            return token
+    return None
+
+
+def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
+    """The full parser; with `selected`, only that command's module is imported."""
     parser = argparse.ArgumentParser(
         prog="handrail",
         description="Risk-proportional safeguards for AI-assisted software engineering.",
@@ -57,9 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[_common_options(defaults=True)],
     )
     parser.add_argument("--version", action="version", version=f"handrail {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in COMMANDS:
-        sub = commands.add_parser(
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in commands.NAMES:
+        if selected is not None and name != selected:
+            subparsers.add_parser(name)  # known, so argparse accepts it; never shown
+            continue
+        command = commands.load(name)
+        sub = subparsers.add_parser(
             command.NAME,
             help=command.SUMMARY,
             description=command.SUMMARY,
@@ -89,7 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    args = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(_selected_command(arguments)).parse_args(arguments)
     try:
         return int(args.run(args))
     except HandrailError as error:

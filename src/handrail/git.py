@@ -52,10 +52,10 @@ def _first_error_line(stderr: bytes) -> str:
     return "git failed without a message"
 
 
-def run(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
-    """Run one git command in `cwd` and return its standard output; a failure is a user error."""
+def spawn(cwd: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run one git command in `cwd`, whatever its exit status."""
     try:
-        proc = subprocess.run(
+        return subprocess.run(
             ["git", *_CONFIG, *args],
             cwd=cwd,
             input=stdin,
@@ -67,6 +67,11 @@ def run(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
         raise HandrailError("git is not installed or not on PATH") from exc
     except NotADirectoryError as exc:
         raise HandrailError(f"{cwd}: not a directory") from exc
+
+
+def run(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    """Run one git command in `cwd` and return its standard output; a failure is a user error."""
+    proc = spawn(cwd, *args, stdin=stdin)
     if proc.returncode != 0:
         raise HandrailError(f"{cwd}: git {args[0]}: {_first_error_line(proc.stderr)}")
     return proc.stdout
@@ -96,46 +101,34 @@ def open_repo(path: Path) -> RepoInfo:
         raise HandrailError(f"{path}: no such directory (given as --repo)")
     if not path.is_dir():
         raise HandrailError(f"{path}: not a directory (given as --repo)")
-    try:
-        out = run(
-            path,
-            "rev-parse",
-            "--absolute-git-dir",
-            "--is-bare-repository",
-            "--is-shallow-repository",
-        )
-    except HandrailError as exc:
-        raise HandrailError(f"{path}: not a git repository ({exc})") from exc
-    git_dir, bare, shallow = out.decode("utf-8", "surrogateescape").splitlines()[:3]
-    work_tree = None
-    if bare != "true":
-        top = run(path, "rev-parse", "--show-toplevel").decode("utf-8", "surrogateescape")
-        work_tree = Path(top.strip()) if top.strip() else None
+    # One call for all four facts: in a bare repository git prints the first three and then
+    # fails on --show-toplevel, which is how we know there is no work tree.
+    proc = spawn(
+        path,
+        "rev-parse",
+        "--absolute-git-dir",
+        "--is-bare-repository",
+        "--is-shallow-repository",
+        "--show-toplevel",
+    )
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if len(lines) < 3 or (proc.returncode != 0 and lines[1] != "true"):
+        raise HandrailError(f"{path}: not a git repository ({_first_error_line(proc.stderr)})")
+    git_dir, bare, shallow = lines[:3]
+    work_tree = Path(lines[3]) if bare != "true" and len(lines) > 3 else None
     return RepoInfo(Path(git_dir), work_tree, shallow == "true")
 
 
 def resolve_commit(repo: RepoInfo, rev: str) -> str | None:
     """The commit id `rev` names; None when `rev` is HEAD of a repository with no commits yet."""
-    proc = subprocess.run(
-        [
-            "git",
-            *_CONFIG,
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            "--end-of-options",
-            f"{rev}^{{commit}}",
-        ],
-        cwd=repo.cwd,
-        capture_output=True,
-        env=_environment(),
-        check=False,
+    proc = spawn(
+        repo.cwd, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
     )
     if proc.returncode == 0:
         return proc.stdout.decode().strip()
     if rev == "HEAD" and not has_any_commit(repo):
         return None
-    raise HandrailError(f"{repo.cwd}: unknown revision {rev!r} (given as --rev/--base/--head)")
+    raise HandrailError(f"{repo.cwd}: unknown revision {rev!r}")
 
 
 def has_any_commit(repo: RepoInfo) -> bool:
@@ -241,13 +234,7 @@ def read_file(repo: RepoInfo, path: str, rev: str = "HEAD") -> bytes | None:
             return None
         except OSError as exc:
             raise HandrailError(f"{repo.work_tree / path}: cannot read ({exc.strerror})") from exc
-    proc = subprocess.run(
-        ["git", *_CONFIG, "cat-file", "blob", f"{rev}:{path}"],
-        cwd=repo.cwd,
-        capture_output=True,
-        env=_environment(),
-        check=False,
-    )
+    proc = spawn(repo.cwd, "cat-file", "blob", f"{rev}:{path}")
     return proc.stdout if proc.returncode == 0 else None
 
 

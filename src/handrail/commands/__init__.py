@@ -1,5 +1,16 @@
-"""One module per subcommand. Each has NAME, SUMMARY, EXAMPLES, add_arguments() and run()."""
+"""One module per subcommand, each with NAME, SUMMARY, EXAMPLES, add_arguments() and run().
 
-from handrail.commands import config, history, init, people
+The CLI imports only the module of the command being run (all of them only to list them in
+`handrail --help`), so each command starts without paying for the others' dependencies.
+"""
 
-COMMANDS = (history, people, init, config)
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+NAMES = ("history", "people", "init", "config")
+
+
+def load(name: str) -> ModuleType:
+    return importlib.import_module(f"handrail.commands.{name}")
