@@ -182,3 +182,17 @@ def test_unreadable_config_file_is_exit_2(repo: GitRepo, handrail) -> None:
     assert result.err.strip() == (
         f"handrail: error: {repo.path / 'handrail.toml'}: cannot read (Is a directory)"
     )
+
+
+def test_history_summary_counts_only_what_rev_reaches(repo: GitRepo, handrail) -> None:
+    first = repo.commit("one", {"a.py": "1\n2\n"}, author=("Ann Lee", "ann@x.example"))
+    repo.commit("two", {"b.bin": b"\x00\x01"}, author=("Bo Chan", "bo@x.example"))
+    repo.commit("three", renames={"a.py": "c.py"}, author=("Bo Chan", "bo@x.example"))
+    full = handrail("--repo", repo.path, "history", "--format", "json").json
+    assert (full["commits"], full["people"], full["files"]) == (3, 2, 3)
+    assert (full["binary_changes"], full["renames"], full["lines_added"]) == (1, 1, 2)
+    # The cache now holds all three; an older revision must see only its own past.
+    old = handrail("--repo", repo.path, "history", "--rev", first, "--format", "json").json
+    assert (old["commits"], old["people"], old["files"], old["binary_changes"]) == (1, 1, 1, 0)
+    assert old["first_commit"]["sha"] == old["last_commit"]["sha"] == first
+    assert old["top_contributors"][0]["lines_added"] == 2

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -92,6 +90,9 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
 
 def _crash_log(error: BaseException) -> Path:
     """Write the traceback of a bug where the user can attach it to a report."""
+    import tempfile  # only a crash needs these two
+    import traceback
+
     folder = Path(tempfile.gettempdir()) / "handrail"
     folder.mkdir(exist_ok=True)
     log = folder / "crash.log"

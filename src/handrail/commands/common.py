@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from handrail import git
 from handrail.config import Config, load_config
 from handrail.history import History, read_history
-from handrail.history.summary import HistorySummary, IdentityStats, collect
+from handrail.history.summary import HistorySummary, IdentityStats, summarize
 from handrail.model import Identity
 from handrail.people import People, RosterEntry, merge_people
 from handrail.render.text import progress_bar
@@ -71,7 +71,7 @@ def history_facts(args: argparse.Namespace, config: Config | None = None) -> His
     config = load_config(repo) if config is None else config
     history = mine(repo, args.rev, args)
     try:
-        summary, by_identity = collect(history.commits())
+        summary, by_identity = summarize(history)
     finally:
         history.close()
     people = merge_people(

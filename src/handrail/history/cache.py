@@ -239,12 +239,22 @@ class HistoryCache:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def commits(self, wanted: set[int]) -> Iterator[Commit]:
-        """The stored commits with these row ids, newest committer date first."""
-        identities = {
+    def _identities(self) -> dict[int, Identity]:
+        return {
             row_id: Identity(name, email)
             for row_id, name, email in self._db.execute("SELECT id, name, email FROM identities")
         }
+
+    def commits(self, wanted: set[int]) -> Iterator[Commit]:
+        """The stored commits with these row ids, newest committer date first."""
+        yield from self._commits(wanted, "ORDER BY c.committer_time DESC, c.id")
+
+    def commit(self, row_id: int) -> Commit:
+        """One stored commit by row id."""
+        return next(self._commits({row_id}, f"WHERE c.id = {int(row_id)}"))
+
+    def _commits(self, wanted: set[int], clause: str) -> Iterator[Commit]:
+        identities = self._identities()
         paths = {
             row_id: path_text(raw) for row_id, raw in self._db.execute("SELECT id, path FROM paths")
         }
@@ -253,8 +263,7 @@ class HistoryCache:
             "SELECT c.id, c.sha, c.parents, c.author, c.author_time, c.author_tz, c.committer,"
             " c.committer_time, c.committer_tz, c.message, c.trailers,"
             " x.path, x.old_path, x.added, x.deleted"
-            " FROM commits c LEFT JOIN changes x ON x.commit_id = c.id"
-            " ORDER BY c.committer_time DESC, c.id"
+            f" FROM commits c LEFT JOIN changes x ON x.commit_id = c.id {clause}"
         )
         current: tuple[object, ...] | None = None
         files: list[FileChange] = []
@@ -268,6 +277,89 @@ class HistoryCache:
                 files.append(FileChange(paths[path], added, deleted, paths[old] if old else None))
         if current is not None and current[0] in wanted:
             yield _commit(current, identities, files)
+
+    # -- aggregates: what summaries need, computed by SQLite instead of row by row ----------
+
+    def _scope(self, wanted: set[int]) -> str:
+        """A WHERE clause on commits `c` limiting them to `wanted`."""
+        stored = self._db.execute("SELECT count(*) FROM commits").fetchone()[0]
+        if len(wanted) == stored:  # wanted ids are stored ids: all of them
+            return ""
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
+        self._db.execute("DELETE FROM temp.wanted")
+        self._db.executemany("INSERT INTO temp.wanted VALUES (?)", ((i,) for i in wanted))
+        return "WHERE c.id IN (SELECT id FROM temp.wanted)"
+
+    def totals(self, wanted: set[int]) -> dict[str, int]:
+        """Commit, merge, path, line, binary-change and rename counts over `wanted`."""
+        scope = self._scope(wanted)
+        commits, merges = self._db.execute(
+            f"SELECT count(*), total(instr(c.parents, ' ') > 0) FROM commits c {scope}"
+        ).fetchone()
+        files, added, deleted, binary, renames = self._db.execute(
+            "SELECT count(DISTINCT x.path), total(x.added), total(x.deleted),"
+            " total(x.added IS NULL), total(x.old_path IS NOT NULL)"
+            f" FROM changes x JOIN commits c ON c.id = x.commit_id {scope}"
+        ).fetchone()
+        return {
+            "commits": commits,
+            "merges": int(merges),
+            "files": files,
+            "lines_added": int(added),
+            "lines_deleted": int(deleted),
+            "binary_changes": int(binary),
+            "renames": int(renames),
+        }
+
+    def by_author(
+        self, wanted: set[int]
+    ) -> Iterator[tuple[Identity, int, int, int, Signature, Signature]]:
+        """Per author identity: commits, lines added, lines deleted, first and last commit."""
+        scope = self._scope(wanted)
+        identities = self._identities()
+        # With one min() or max(), SQLite takes the bare column from that very row.
+        first = self._db.execute(
+            f"SELECT c.author, count(*), min(c.author_time), c.author_tz FROM commits c {scope}"
+            " GROUP BY c.author"
+        ).fetchall()
+        last = dict(
+            (a, (t, tz))
+            for a, t, tz in self._db.execute(
+                f"SELECT c.author, max(c.author_time), c.author_tz FROM commits c {scope}"
+                " GROUP BY c.author"
+            )
+        )
+        lines = dict(
+            (a, (add, dele))
+            for a, add, dele in self._db.execute(
+                "SELECT c.author, total(x.added), total(x.deleted)"
+                f" FROM changes x JOIN commits c ON c.id = x.commit_id {scope} GROUP BY c.author"
+            )
+        )
+        for author, count, first_time, first_tz in first:
+            added, deleted = lines.get(author, (0, 0))
+            identity = identities[author]
+            last_time, last_tz = last[author]
+            yield (
+                identity,
+                count,
+                int(added),
+                int(deleted),
+                Signature(identity, first_time, first_tz),
+                Signature(identity, last_time, last_tz),
+            )
+
+    def edge_commits(self, wanted: set[int]) -> tuple[int, int] | None:
+        """Row ids of the first and the last commit by author date (ties: committer date)."""
+        scope = self._scope(wanted)
+        ends = [
+            self._db.execute(
+                f"SELECT c.id FROM commits c {scope}"
+                f" ORDER BY c.author_time {order}, c.committer_time {order}, c.id LIMIT 1"
+            ).fetchone()
+            for order in ("ASC", "DESC")
+        ]
+        return None if ends[0] is None else (ends[0][0], ends[1][0])
 
 
 def _commit(

@@ -16,7 +16,7 @@ from pathlib import Path
 from handrail import git
 from handrail.history.cache import HistoryCache
 from handrail.history.parse import parse_log
-from handrail.model import Commit
+from handrail.model import Commit, Identity, Signature
 
 # Progress is reported as (commits done, commits to do).
 Progress = Callable[[int, int], None]
@@ -65,6 +65,19 @@ class History:
     def __len__(self) -> int:
         return len(self._reachable)
 
+    def totals(self) -> dict[str, int]:
+        """Counts over the whole history (commits, merges, files, lines, binaries, renames)."""
+        return self._cache.totals(self._reachable)
+
+    def by_author(self) -> Iterator[tuple[Identity, int, int, int, Signature, Signature]]:
+        """Per author identity: commits, lines added and deleted, first and last commit."""
+        return self._cache.by_author(self._reachable)
+
+    def first_and_last(self) -> tuple[Commit, Commit] | None:
+        """The earliest and the latest commit by author date; None for an empty history."""
+        ends = self._cache.edge_commits(self._reachable)
+        return None if ends is None else (self._cache.commit(ends[0]), self._cache.commit(ends[1]))
+
     def close(self) -> None:
         self._cache.close()
 
@@ -97,13 +110,15 @@ def read_history(
     head = git.resolve_commit(repo, rev)
     cache = _open_cache(repo)
     todo: list[str] = []
+    tips: list[str] = []
     workers = 0
     if head is not None:
-        todo = cache.missing(git.rev_list(repo, head, exclude=cache.tips()))
+        tips = cache.tips()
+        todo = cache.missing(git.rev_list(repo, head, exclude=tips))
         workers = _mine(repo, todo, cache, progress)
     graph = cache.parents()
     reachable_shas = _reachable(graph, head)
-    if head is not None:
+    if head is not None and (todo or head not in tips):
         cache.set_tip(head, reachable_shas)
     report = MiningReport(
         new_commits=len(todo),

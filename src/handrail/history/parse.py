@@ -50,6 +50,8 @@ _TRAILER_SEP, _KEY_SEP = "\x1d", "\x1c"
 
 
 def decode_trailers(text: str) -> tuple[tuple[str, str], ...]:
+    if not text:  # most commits have no trailers
+        return ()
     pairs = []
     for item in text.split(_TRAILER_SEP):
         key, sep, value = item.partition(_KEY_SEP)

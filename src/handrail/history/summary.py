@@ -1,10 +1,10 @@
-"""What a history holds: counts, dates and contributors (pure: commits in, numbers out)."""
+"""What a history holds: counts, dates and contributors."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from handrail.history import History
 from handrail.model import Commit, Identity, Signature
 from handrail.people import People
 
@@ -18,17 +18,6 @@ class IdentityStats:
     deleted: int = 0
     first: Signature | None = None
     last: Signature | None = None
-
-    def count(self, commit: Commit) -> None:
-        self.commits += 1
-        for change in commit.files:
-            self.added += change.added or 0
-            self.deleted += change.deleted or 0
-        when = commit.author
-        if self.first is None or when.time < self.first.time:
-            self.first = when
-        if self.last is None or when.time > self.last.time:
-            self.last = when
 
     def absorb(self, other: IdentityStats) -> None:
         self.commits += other.commits
@@ -66,36 +55,19 @@ class HistorySummary:
     renames: int = 0
     first_commit: Commit | None = None
     last_commit: Commit | None = None
-    contributors: list[Contributor] = field(default_factory=list)
 
 
-def _when(commit: Commit) -> tuple[int, int]:
-    return commit.author.time, commit.committer.time
-
-
-def collect(commits: Iterable[Commit]) -> tuple[HistorySummary, dict[Identity, IdentityStats]]:
-    """One pass over the history: totals, plus per-identity stats to merge into people."""
-    summary = HistorySummary()
-    by_identity: dict[Identity, IdentityStats] = {}
-    paths: set[str] = set()
-    for commit in commits:
-        summary.commits += 1
-        summary.merges += commit.is_merge
-        by_identity.setdefault(commit.author.identity, IdentityStats()).count(commit)
-        for change in commit.files:
-            paths.add(change.path)
-            summary.lines_added += change.added or 0
-            summary.lines_deleted += change.deleted or 0
-            summary.binary_changes += change.binary
-            summary.renames += change.old_path is not None
-        # Commits arrive newest first: on equal times the older one (seen later) is first.
-        when = (commit.author.time, commit.committer.time)
-        if summary.first_commit is None or when <= _when(summary.first_commit):
-            summary.first_commit = commit
-        if summary.last_commit is None or when > _when(summary.last_commit):
-            summary.last_commit = commit
-    summary.files = len(paths)
+def summarize(history: History) -> tuple[HistorySummary, dict[Identity, IdentityStats]]:
+    """Totals, plus per-identity stats to merge into people (aggregated by the cache)."""
+    summary = HistorySummary(**history.totals())
+    by_identity = {
+        identity: IdentityStats(commits, added, deleted, first, last)
+        for identity, commits, added, deleted, first, last in history.by_author()
+    }
     summary.identities = len(by_identity)
+    ends = history.first_and_last()
+    if ends is not None:
+        summary.first_commit, summary.last_commit = ends
     return summary, by_identity
 
 
