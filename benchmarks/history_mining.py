@@ -303,24 +303,22 @@ def pydriller_worker(path: str, limit: int | None) -> None:
 
 
 @contextmanager
-def pydriller_checkout(facts: RepoFacts) -> Iterator[tuple[Path, str | None]]:
-    """A path PyDriller can read: the repository itself, or a temporary clone of a bare one.
+def pydriller_checkout(facts: RepoFacts) -> Iterator[Path]:
+    """A temporary `--shared --no-checkout` clone at HEAD for PyDriller, deleted afterwards.
 
-    GitPython takes a bare repository without `core.bare = true` in its config for a work
-    tree and runs git one directory too high, so bare repositories get a `--shared`
-    `--no-checkout` clone (objects borrowed, not copied) that is deleted afterwards.
+    PyDriller writes `blame.markUnblamableLines` into the config of every repository it opens,
+    and GitPython takes a bare repository without `core.bare = true` in its config for a work
+    tree (and runs git one directory too high). A clone that borrows the objects costs well
+    under a second and keeps the measured repository untouched.
     """
-    if not facts.bare:
-        yield facts.path, None
-        return
     with tempfile.TemporaryDirectory(prefix="handrail-bench-") as tmp:
         clone = Path(tmp) / "repo"
         git_text(
-            facts.path, "clone", "--quiet", "--no-checkout", "--shared", str(facts.path), str(clone)
+            Path(tmp), "clone", "--quiet", "--no-checkout", "--shared", str(facts.path), "repo"
         )
         if git_text(clone, "rev-parse", "HEAD") != facts.head:
             git_text(clone, "update-ref", "--no-deref", "HEAD", facts.head)
-        yield clone, f"temporary shared clone {clone} (source is bare)"
+        yield clone
 
 
 def measure_pydriller(facts: RepoFacts, python: str, limit: int | None, repeat: int) -> Measurement:
@@ -329,9 +327,9 @@ def measure_pydriller(facts: RepoFacts, python: str, limit: int | None, repeat: 
     result = Measurement("PyDriller" + (" (extrapolated)" if partial else ""), extrapolated=partial)
     cmd = [python, str(Path(__file__).resolve()), "--pydriller-worker"]
     try:
-        with pydriller_checkout(facts) as (path, note):
-            result.details["path"] = note or str(path)
-            cmd.append(str(path))
+        with pydriller_checkout(facts) as clone:
+            result.details["path"] = f"temporary shared clone {clone}"
+            cmd.append(str(clone))
             if limit:
                 cmd += ["--pydriller-limit", str(limit)]
             for _ in range(repeat):
@@ -436,10 +434,16 @@ def print_details(measurements: Sequence[Measurement]) -> None:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("repo", nargs="?", type=Path, help="path to a git repository")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per tool (median; default 3)")
+    parser.add_argument(
+        "repo", nargs="?", type=Path, metavar="PATH_TO_REPO", help="a git repository"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, metavar="N", help="runs per tool (median; default 3)"
+    )
     parser.add_argument("--skip-pydriller", action="store_true", help="do not run PyDriller")
-    parser.add_argument("--pydriller-python", default=sys.executable, help="python with pydriller")
+    parser.add_argument(
+        "--pydriller-python", default=sys.executable, metavar="PY", help="python with pydriller"
+    )
     parser.add_argument(
         "--pydriller-limit",
         type=int,
@@ -447,7 +451,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="N",
         help="PyDriller reads only the N newest commits; its time is extrapolated linearly",
     )
-    parser.add_argument("--pydriller-repeat", type=int, default=1, help="PyDriller runs (def. 1)")
+    parser.add_argument(
+        "--pydriller-repeat", type=int, default=1, metavar="N", help="PyDriller runs (def. 1)"
+    )
     parser.add_argument("--json", type=Path, default=None, metavar="OUT", help="write numbers")
     parser.add_argument("--pydriller-worker", metavar="PATH", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
