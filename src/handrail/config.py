@@ -20,6 +20,8 @@ CONFIG_FILE = "handrail.toml"
 
 Seniority = Literal["junior", "mid", "senior", "principal"]
 Status = Literal["active", "departed"]
+Scope = Literal["change", "component"]
+Approvers = Literal["owners", "anyone"]
 # Not empty and not only blanks.
 Name = Annotated[str, msgspec.Meta(pattern=r"\S")]
 
@@ -46,8 +48,28 @@ class PersonConfig(_Strict):
     teams: list[Name] = []
 
 
+class RuleConfig(_Strict):
+    """One policy rule: when its CEL condition holds, the change needs its control."""
+
+    id: Name
+    when: Name  # a CEL expression over `change`, `author` and (scope "component") `component`
+    description: str = ""
+    scope: Scope = "change"
+    approvals: Annotated[int, msgspec.Meta(ge=0, le=10)] = 1
+    # Who may approve: the owners of the component (or of every component touched), or anyone.
+    approvers: Approvers = "anyone"
+    min_seniority: Seniority | None = None  # every counted approval must be at least this
+    seniors: Annotated[int, msgspec.Meta(ge=0, le=10)] = 0  # of which this many senior+
+    block: bool = False  # no approval can satisfy it: the change must not merge as it is
+
+
 class PolicyConfig(_Strict):
-    """Risk rules; the change gate fills this table in."""
+    """Risk rules: the built-in ones (unless `defaults = false`), minus `disable`, plus `rule`
+    entries (a rule with a built-in rule's id replaces it)."""
+
+    defaults: bool = True
+    disable: list[Name] = []
+    rule: list[RuleConfig] = []
 
 
 class Config(_Strict):
@@ -87,7 +109,13 @@ def _field_path(loc: tuple[str | int, ...], data: Any) -> tuple[str, Any]:
 
 
 _KEY_PROBLEM = re.compile(r"Object (contains unknown|missing required) field `([^`]+)`")
-_CHOICES = {"seniority": get_args(Seniority), "status": get_args(Status)}
+_CHOICES = {
+    "seniority": get_args(Seniority),
+    "min_seniority": get_args(Seniority),
+    "status": get_args(Status),
+    "scope": get_args(Scope),
+    "approvers": get_args(Approvers),
+}
 
 
 def _explain(message: str, loc: tuple[str | int, ...], data: Any) -> str:

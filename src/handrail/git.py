@@ -247,3 +247,49 @@ def list_files(repo: RepoInfo, rev: str | None = None) -> list[str]:
     else:
         out = run(repo.cwd, "ls-tree", "-r", "-z", "--name-only", "--full-tree", rev or "HEAD")
     return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+# -- a change: what lies between two revisions ------------------------------------------------
+
+
+def read_blob(repo: RepoInfo, rev: str, path: str) -> bytes | None:
+    """A file's content exactly as committed at `rev` (never the work tree); None if absent."""
+    proc = spawn(repo.cwd, "cat-file", "blob", f"{rev}:{path}")
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def merge_base(repo: RepoInfo, base: str, head: str) -> str:
+    """Where `head` left `base`: a pull request's changes are measured from here."""
+    proc = spawn(repo.cwd, "merge-base", base, head)
+    if proc.returncode != 0:
+        raise HandrailError(f"{repo.cwd}: {base[:12]} and {head[:12]} share no history")
+    return proc.stdout.decode().strip()
+
+
+def changed_paths(repo: RepoInfo, base: str, head: str) -> list[tuple[str, str | None]]:
+    """(path, old path if renamed) of every file that differs between two commits."""
+    out = run(repo.cwd, "diff", "-z", "--name-status", "-M", "--no-ext-diff", base, head)
+    fields = out.decode("utf-8", "surrogateescape").split("\0")
+    changes: list[tuple[str, str | None]] = []
+    position = 0
+    while position < len(fields) - 1:
+        status = fields[position]
+        if status[:1] in {"R", "C"}:
+            changes.append((fields[position + 2], fields[position + 1]))
+            position += 3
+        else:
+            changes.append((fields[position + 1], None))
+            position += 2
+    return changes
+
+
+def current_identity(repo: RepoInfo) -> tuple[str, str]:
+    """(name, e-mail) git would record for a commit made now: git's own identity rules."""
+    ident = run(repo.cwd, "var", "GIT_COMMITTER_IDENT").decode("utf-8", "replace").strip()
+    name, _, rest = ident.partition(" <")
+    return name, rest.partition(">")[0]
+
+
+def append_note(repo: RepoInfo, ref: str, sha: str, text: str) -> None:
+    """Add a paragraph to the note on `sha` under `ref` (creating note and ref as needed)."""
+    run(repo.cwd, "notes", f"--ref={ref}", "append", "-m", text, sha)

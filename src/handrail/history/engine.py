@@ -251,3 +251,14 @@ def _work(
     except BaseException as exc:  # handed to the main thread, which re-raises it
         results.put(exc)
     results.put(_DONE)
+
+
+def read_commits(repo: git.RepoInfo, shas: list[str]) -> list[Commit]:
+    """A handful of commits (a pull request's), read directly: no cache, one git process."""
+    if not shas:
+        return []
+    proc = git.start_log(repo, shas)
+    assert proc.stdout is not None  # started with stdout=PIPE
+    commits = list(parse_log(proc.stdout))
+    git.finish(proc)
+    return commits

@@ -1,0 +1,1 @@
+"""Blast radius: how far a change can reach (components, dependents, destructive actions)."""

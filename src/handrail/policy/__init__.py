@@ -1,0 +1,1 @@
+"""Policy: declarative rules (CEL conditions) that turn a change's facts into required controls."""
