@@ -101,3 +101,16 @@ def test_heuristics_can_be_switched_off() -> None:
         Identity("Kim Park", "kim@b.example"): 1,
     }
     assert len(merge_people(identities, heuristics=False).persons) == 2
+
+
+def test_roster_github_login_claims_noreply_identities() -> None:
+    from handrail.people import RosterEntry
+
+    reviewer = Identity("ana-gh", "4242+ana-gh@users.noreply.github.com")
+    committer = Identity("Ana Díaz", "ana@shop.example")
+    people = merge_people(
+        {committer: 3, reviewer: 0},
+        roster=[RosterEntry("ana", ("ana@shop.example",), "Ana Díaz", "Ana-GH")],
+    )
+    assert people.of(reviewer).id == people.of(committer).id == "ana"
+    assert [link.rule for link in people.links] == ["roster"]

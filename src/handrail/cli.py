@@ -12,6 +12,8 @@ from handrail import __version__, commands
 from handrail.errors import HandrailError
 
 EXIT_INTERNAL_ERROR = 3
+ALL_FORMATS = ("text", "json", "markdown", "sarif")
+DEFAULT_FORMATS = ("text", "json")
 
 EPILOG = """\
 exit codes: 0 fine / allowed, 1 needs action, 2 usage, configuration or input error,
@@ -38,9 +40,9 @@ def _common_options(defaults: bool) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--format",
-        choices=("text", "json"),
+        choices=ALL_FORMATS,
         default="text" if defaults else argparse.SUPPRESS,
-        help="output format (default: text)",
+        help="output format (default: text; markdown and sarif where a command offers them)",
     )
     return parser
 
@@ -84,7 +86,7 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
             parents=[_common_options(defaults=False)],
         )
         command.add_arguments(sub)
-        sub.set_defaults(run=command.run)
+        sub.set_defaults(run=command.run, formats=getattr(command, "FORMATS", DEFAULT_FORMATS))
     return parser
 
 
@@ -109,7 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     arguments = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(_selected_command(arguments)).parse_args(arguments)
+    parser = build_parser(_selected_command(arguments))
+    args = parser.parse_args(arguments)
+    if args.format not in args.formats:
+        parser.error(f"{args.command} offers --format {', '.join(args.formats)}")
     try:
         return int(args.run(args))
     except HandrailError as error:

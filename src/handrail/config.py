@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, get_args
 import msgspec
 
 from handrail.errors import HandrailError
-from handrail.git import RepoInfo, read_file
+from handrail.git import RepoInfo, read_blob, read_file
 from handrail.globs import compile_globs
 
 CONFIG_FILE = "handrail.toml"
@@ -179,13 +179,15 @@ def parse_config(text: str, source: str = CONFIG_FILE) -> Config:
     return config
 
 
-def load_config(repo: RepoInfo) -> Config:
-    """The repository's handrail.toml, or an empty configuration when it has none."""
-    raw = read_file(repo, CONFIG_FILE)
+def load_config(repo: RepoInfo, rev: str | None = None) -> Config:
+    """The repository's handrail.toml (as committed at `rev`, else the work tree's), or an
+    empty configuration when it has none."""
+    raw = read_file(repo, CONFIG_FILE) if rev is None else read_blob(repo, rev, CONFIG_FILE)
+    source = CONFIG_FILE if rev is None else f"{CONFIG_FILE} at {rev[:12]}"
     if raw is None:
         return Config()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise HandrailError(f"{CONFIG_FILE}: not UTF-8 text (byte {exc.start})") from exc
-    return parse_config(text)
+        raise HandrailError(f"{source}: not UTF-8 text (byte {exc.start})") from exc
+    return parse_config(text, source)

@@ -10,9 +10,14 @@ from pathlib import Path
 
 from handrail.errors import HandrailError
 
-# Variables a calling git hook may set that would point our git calls at another repository.
+# Git variables we pass on; the others (GIT_DIR, GIT_INDEX_FILE, …), which a calling git hook
+# may set, would point our git calls at another repository.
 _KEEP_GIT_ENV = frozenset(
     {
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
         "GIT_EXEC_PATH",
         "GIT_SSH",
         "GIT_SSH_COMMAND",

@@ -55,7 +55,7 @@ _GITHUB_NOREPLY = re.compile(r"^(?:(\d+)\+)?([^@+]+)@users\.noreply\.github\.com
 
 RULES = {
     "mailmap": "the repository's .mailmap maps both to the same identity",
-    "roster": "handrail.toml lists both e-mails for the same person",
+    "roster": "handrail.toml lists both (e-mails or GitHub login) under the same person",
     "same-email": "same e-mail address (case-insensitive)",
     "github-noreply": "same GitHub account in a users.noreply.github.com address",
     "same-name": "same full name (at least two words, not a placeholder)",
@@ -89,6 +89,7 @@ class RosterEntry:
     id: str
     emails: tuple[str, ...]
     name: str | None = None
+    github: str | None = None  # login: matches GitHub noreply addresses (and review authors)
 
 
 @dataclass
@@ -172,10 +173,15 @@ def merge_people(
         link_by_key(zip(identities, canonical, strict=True), "mailmap", "mapped to {key}")
     roster_list = list(roster)
     by_email = {e.strip().casefold(): entry for entry in roster_list for e in entry.emails}
+    by_login = {entry.github.casefold(): entry for entry in roster_list if entry.github}
+
+    def listed(identity: Identity) -> RosterEntry | None:
+        entry = by_email.get(identity.email.strip().casefold())
+        login = github_account(identity.email)[1]
+        return entry or (by_login.get(login) if login else None)
+
     link_by_key(
-        ((i, by_email.get(i.email.strip().casefold())) for i in identities),
-        "roster",
-        "listed under one [[person]]: {key.id}",
+        ((i, listed(i)) for i in identities), "roster", "listed under one [[person]]: {key.id}"
     )
     if heuristics:
         link_by_key(
@@ -196,7 +202,7 @@ def merge_people(
         link_by_key(
             ((i, normalized_name(i.name)) for i in identities), "same-name", "both named {key!r}"
         )
-    return _people(identities, commit_counts, sets, links, by_email, roster_list)
+    return _people(identities, commit_counts, sets, links, listed, roster_list)
 
 
 def _people(
@@ -204,7 +210,7 @@ def _people(
     commit_counts: Mapping[Identity, int],
     sets: _UnionFind,
     links: list[AliasLink],
-    roster_by_email: dict[str, RosterEntry],
+    listed: Callable[[Identity], RosterEntry | None],
     roster: list[RosterEntry],
 ) -> People:
     groups: dict[object, list[Identity]] = {}
@@ -214,14 +220,7 @@ def _people(
     by_identity: dict[Identity, Person] = {}
     named: set[str] = set()
     for members in groups.values():
-        entry = next(
-            (
-                roster_by_email[m.email.strip().casefold()]
-                for m in members
-                if m.email.strip().casefold() in roster_by_email
-            ),
-            None,
-        )
+        entry = next((e for e in map(listed, members) if e is not None), None)
         names = Counter[str]()
         for member in members:
             names[member.name] += commit_counts[member]

@@ -32,7 +32,7 @@ def mine(repo: git.RepoInfo, rev: str, args: argparse.Namespace) -> History:
 
 
 def roster(config: Config) -> list[RosterEntry]:
-    return [RosterEntry(p.id, tuple(p.emails), p.name) for p in config.person]
+    return [RosterEntry(p.id, tuple(p.emails), p.name, p.github) for p in config.person]
 
 
 def mailmap_of(repo: git.RepoInfo) -> Callable[[Sequence[Identity]], list[Identity]]:
