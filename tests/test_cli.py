@@ -25,12 +25,19 @@ def test_version_and_help_with_examples(handrail) -> None:
         assert "examples:" in sub.out
 
 
+# What each command needs beyond --repo and --format to run on a small repository.
+EXTRA_ARGUMENTS = {"init": ["--stdout"], "check": ["--base", "HEAD~1"]}
+
+
 @pytest.mark.parametrize("command", [c.NAME for c in COMMANDS])
 def test_every_command_takes_repo_and_format_before_or_after(
-    repo: GitRepo, handrail, command: str
+    repo: GitRepo, handrail, command: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    for role in ("AUTHOR", "COMMITTER"):  # `approve` acts as the current git user
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Ada Lovelace")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "ada@example.org")
     repo.linear(2)
-    extra = ["--stdout"] if command == "init" else []
+    extra = EXTRA_ARGUMENTS.get(command, [])
     after = handrail(command, "--repo", repo.path, "--format", "json", *extra)
     before = handrail("--repo", repo.path, "--format", "json", command, *extra)
     assert after.code == before.code == 0, (after.err, before.err)
