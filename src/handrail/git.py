@@ -298,3 +298,77 @@ def current_identity(repo: RepoInfo) -> tuple[str, str]:
 def append_note(repo: RepoInfo, ref: str, sha: str, text: str) -> None:
     """Add a paragraph to the note on `sha` under `ref` (creating note and ref as needed)."""
     run(repo.cwd, "notes", f"--ref={ref}", "append", "-m", text, sha)
+
+
+# -- a commit's files, read from the object store (no work tree needed) ------------------------
+
+
+def tree_id(repo: RepoInfo, rev: str) -> str:
+    """The tree `rev` records: two commits with the same tree hold exactly the same files."""
+    proc = spawn(
+        repo.cwd, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{tree}}"
+    )
+    if proc.returncode != 0:
+        raise HandrailError(f"{repo.cwd}: unknown revision {rev!r}")
+    return proc.stdout.decode().strip()
+
+
+def list_blobs(repo: RepoInfo, rev: str) -> list[tuple[str, str]]:
+    """(path, blob id) of every regular file at `rev`; symlinks and submodules are left out."""
+    out = run(repo.cwd, "ls-tree", "-r", "-z", "--full-tree", rev)
+    blobs: list[tuple[str, str]] = []
+    for entry in out.decode("utf-8", "surrogateescape").split("\0"):
+        info, _, path = entry.partition("\t")
+        mode, kind, blob = info.split(" ") if info else ("", "", "")
+        if kind == "blob" and mode != "120000":
+            blobs.append((path, blob))
+    return blobs
+
+
+def read_blobs(repo: RepoInfo, blob_ids: Iterable[str]) -> Iterable[tuple[str, bytes]]:
+    """(blob id, content) for each id, in order, from one `git cat-file --batch` process."""
+    proc = subprocess.Popen(
+        ["git", *_CONFIG, "cat-file", "--batch"],
+        cwd=repo.cwd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=_environment(),
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        for blob_id in blob_ids:
+            # One request, then its answer: git flushes after each object, so no pipe fills up.
+            try:
+                proc.stdin.write(f"{blob_id}\n".encode())
+                proc.stdin.flush()
+            except BrokenPipeError:
+                pass  # git has stopped; the missing answer below says so
+            header = proc.stdout.readline().split()
+            if len(header) != 3:  # "<id> missing", or nothing at all
+                raise HandrailError(f"{repo.cwd}: git cat-file: cannot read object {blob_id}")
+            content = proc.stdout.read(int(header[2]) + 1)  # every object ends with a newline
+            yield blob_id, content[:-1]
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdin.close()
+        proc.stdout.close()
+
+
+def read_notes(repo: RepoInfo, ref: str, shas: Sequence[str]) -> dict[str, str]:
+    """The note under `ref` on each of `shas` that has one; a missing ref means no notes.
+
+    Two git processes however many commits: `git notes list`, then `git cat-file --batch`.
+    """
+    wanted = set(shas)
+    if not wanted:
+        return {}
+    listing = run(repo.cwd, "notes", f"--ref={ref}", "list").decode().splitlines()
+    # Each line is "<note blob> <annotated object>".
+    pairs = (line.split() for line in listing)
+    blobs = {commit: blob for blob, commit in pairs if commit in wanted}
+    if not blobs:
+        return {}  # the usual case: no attribution tool, or notes were never fetched
+    texts = dict(read_blobs(repo, blobs.values()))
+    return {commit: texts[blob].decode("utf-8", "replace") for commit, blob in blobs.items()}
