@@ -16,7 +16,7 @@ import pytest
 from handrail.errors import HandrailError
 from handrail.model import Identity
 from handrail.people import merge_people
-from handrail.policy.approvals import Approval, judge
+from handrail.policy.approvals import COUNTS, Approval, judge
 from handrail.policy.github import (
     PullRequestRef,
     fetch_reviews,
@@ -277,9 +277,9 @@ def test_judge_refuses_the_bot_and_the_stale_approval(github: ReplayGitHub) -> N
     assert [(v.approval.approver.name, v.counts, v.why) for v in verdicts] == [
         ("mhernandez", False, f"stale: approved {OLDER[:12]}, the change is now at {HEAD[:12]}"),
         ("github-actions[bot]", False, "a bot cannot approve"),
-        ("dpatel-sre", True, "counts"),
-        ("erin-okafor", True, "counts"),
-        ("f-lindqvist", True, "counts"),
+        ("dpatel-sre", True, COUNTS),
+        ("erin-okafor", True, COUNTS),
+        ("f-lindqvist", True, COUNTS),
     ]
 
 

@@ -19,6 +19,7 @@ from handrail.people import People
 # Where `handrail approve` keeps approvals: git notes travel with the repository on push/fetch
 # of this ref, and a note is attached to the very commit that was approved.
 NOTES_REF = "refs/notes/handrail-approvals"
+COUNTS = "a human who is not an author approved this very commit"
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def judge(
         elif person in seen:
             counts, why = False, f"{person} already approved; one approval per person"
         else:
-            counts, why = True, "counts"
+            counts, why = True, COUNTS
             seen.add(person)
         verdicts.append(ApprovalVerdict(approval, person, counts, why))
     return verdicts

@@ -1,0 +1,199 @@
+"""`handrail check`: the gate for a change — which controls it needs, and whether they are met."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from handrail import git
+from handrail.blast.findings import Destruction
+from handrail.blast.imports import component_dependents, import_graph
+from handrail.blast.safeguards import safeguard_changes
+from handrail.blast.score import blast_score
+from handrail.blast.sql import analyze_sql, is_migration
+from handrail.blast.terraform import analyze_plan
+from handrail.catalog import Catalog, build_catalog
+from handrail.commands.common import mailmap_of, open_repo, roster
+from handrail.config import Config, load_config
+from handrail.errors import HandrailError
+from handrail.history import read_commits
+from handrail.model import Commit, Identity
+from handrail.people import merge_people
+from handrail.policy.approvals import NOTES_REF, Approval, decode_note, judge
+from handrail.policy.controls import ChangeFacts, Reach, required_controls
+from handrail.policy.decision import decide
+from handrail.policy.github import fetch_reviews, pull_request_context
+from handrail.policy.rules import load_rules
+from handrail.provenance import NOTES_REF as PROVENANCE_NOTES
+from handrail.provenance import change_provenance
+from handrail.render import check as render
+
+NAME = "check"
+SUMMARY = "Gate a change: provenance, blast radius, required approvals; exit 1 unless it passes."
+FORMATS = ("text", "json", "markdown", "sarif")
+EXAMPLES = """\
+examples:
+  handrail check --base origin/main                     the change from main to HEAD
+  handrail check --base main --head feature --format json
+  handrail check --base main --plan plan.json           with a Terraform plan (terraform show -json)
+  handrail check --base main --format markdown          a pull-request comment
+
+The policy and components that judge a change are those of --base, never the change's own.
+Exit 0: pass; 1: needs approval or blocked; 2: usage, configuration or input error.
+"""
+_SENIORITY_RANK = {"junior": 0, "mid": 1, "senior": 2, "principal": 3}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base", required=True, help="where the change starts (e.g. origin/main)")
+    parser.add_argument("--head", default="HEAD", help="where the change ends (default: HEAD)")
+    parser.add_argument(
+        "--plan",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="a Terraform plan as JSON (terraform show -json); repeatable",
+    )
+
+
+def _read_plan(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise HandrailError(f"{path}: cannot read the plan ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise HandrailError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+
+
+def _reached(
+    catalog: Catalog, changed: Sequence[str], dependents: Sequence[tuple[Any, str]]
+) -> list[Reach]:
+    """Components changed directly, then those reached only through imports."""
+    reached: dict[str, Reach] = {}
+    for path in changed:
+        for component in catalog.components_of(path):
+            reached.setdefault(component.name, Reach(component, True, path))
+    for component, chain in dependents:
+        reached.setdefault(component.name, Reach(component, False, chain))
+    return list(reached.values())
+
+
+def _author_facts(commits: Sequence[Commit], people: Any, config: Config) -> dict[str, Any]:
+    """The least senior human author speaks for the change: friction errs on the safe side."""
+    entries = {p.id: p for p in config.person}
+    least: dict[str, Any] | None = None
+    for commit in commits:
+        person = people.of(commit.author.identity).id
+        entry = entries.get(person)
+        facts = {
+            "id": person,
+            "seniority": entry.seniority if entry else "unknown",
+            "known": entry is not None,
+        }
+        rank = _SENIORITY_RANK.get(facts["seniority"], -1)
+        if least is None or rank < _SENIORITY_RANK.get(least["seniority"], -1):
+            least = facts
+    return least or {"id": "", "seniority": "unknown", "known": False}
+
+
+def _migration_findings(repo: git.RepoInfo, head: str, paths: Sequence[str]) -> list[Destruction]:
+    """Destructive statements in the forward migrations the change adds or edits."""
+    found: list[Destruction] = []
+    for path in paths:
+        raw = git.read_blob(repo, head, path) if is_migration(path) else None
+        if raw is not None:  # None: the change deletes the file
+            found += analyze_sql(raw.decode("utf-8", "replace"), path)
+    return found
+
+
+def run(args: argparse.Namespace) -> int:
+    repo = open_repo(args)
+    plans = [(str(path), _read_plan(path)) for path in args.plan]
+    base = git.resolve_commit(repo, args.base)
+    head = git.resolve_commit(repo, args.head)
+    if base is None or head is None:
+        raise HandrailError(f"{repo.cwd}: the repository has no commits yet")
+    fork = git.merge_base(repo, base, head)
+    # The base revision's policy and catalog judge the change: a change cannot loosen its gate.
+    config = load_config(repo, base)
+    catalog = build_catalog(
+        config, git.list_files(repo, base), lambda path: git.read_blob(repo, base, path)
+    )
+    changes = git.changed_paths(repo, fork, head)
+    changed = sorted({p for path, old in changes for p in (path, old) if p})
+    commits = read_commits(repo, git.rev_list(repo, head, exclude=[fork]))
+
+    provenance = change_provenance(
+        commits, git.read_notes(repo, PROVENANCE_NOTES, [c.sha for c in commits])
+    )
+    # Importers as of both ends: the base knows who used a file the change deletes.
+    edges = import_graph(repo, base).edges | import_graph(repo, head).edges
+    dependents = [
+        (d.component, d.explanation) for d in component_dependents(catalog, edges, changed)
+    ]
+    destruction = [
+        *(finding for source, text in plans for finding in analyze_plan(text, source)),
+        *_migration_findings(repo, head, [path for path, _ in changes]),
+    ]
+    safeguards = safeguard_changes(changed)
+    reached = _reached(catalog, changed, dependents)
+
+    note = git.read_notes(repo, NOTES_REF, [head]).get(head, "")
+    approvals: list[Approval] = decode_note(note, head)
+    pull_request = pull_request_context(os.environ)  # in GitHub Actions: the PR's reviews too
+    if pull_request is not None:
+        approvals += fetch_reviews(pull_request)
+    identities: dict[Identity, int] = {c.author.identity: 1 for c in commits}
+    identities.update({a.approver: 0 for a in approvals if a.approver not in identities})
+    people = merge_people(identities, mailmap=mailmap_of(repo), roster=roster(config))
+    authors = {people.of(c.author.identity).id for c in commits}
+    verdicts = judge(approvals, head, authors, people, {p.id: p for p in config.person})
+
+    facts = ChangeFacts(
+        change={
+            "ai_assisted": provenance.ai_assisted,
+            "tools": list(provenance.tools),
+            "destructive": any(d.severity == "destructive" for d in destruction),
+            "destructive_infrastructure": any(
+                d.severity == "destructive" and d.kind == "infrastructure" for d in destruction
+            ),
+            "destructive_migration": any(
+                d.severity == "destructive" and d.kind == "database" for d in destruction
+            ),
+            "safeguards": bool(safeguards),
+            "files": len(changed),
+        },
+        author=_author_facts(commits, people, config),
+        reached=reached,
+    )
+    controls = required_controls(
+        load_rules(config.policy), facts, verdicts, {p.id: p for p in config.person}
+    )
+    decision, reasons = decide(controls)
+    score, parts = blast_score(
+        [(r.component.name, r.component.tier, r.direct) for r in reached],
+        [(d.severity, d.reason) for d in destruction],
+        [s.guards for s in safeguards],
+    )
+    data = render.report(
+        base=base,
+        head=head,
+        fork=fork,
+        decision=decision,
+        reasons=reasons,
+        provenance=provenance,
+        reached=reached,
+        destruction=destruction,
+        safeguards=safeguards,
+        score=score,
+        score_parts=parts,
+        controls=controls,
+        verdicts=verdicts,
+        files=changed,
+    )
+    render.emit(data, args.format)
+    return 0 if decision == "pass" else 1

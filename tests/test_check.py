@@ -1,0 +1,245 @@
+"""`handrail check` end to end: real repositories, real SQL, real plan JSON, real approvals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitrepo import GitRepo
+
+PLANS = Path(__file__).parent / "fixtures" / "terraform_plans"
+ANA = ("Ana Díaz", "ana@shop.example")  # senior, owns checkout and payments
+BO = ("Bo Chan", "bo@shop.example")  # mid
+DEE = ("Dee Ray", "dee@shop.example")  # senior, owns nothing
+CONFIG = """
+[[component]]
+name = "checkout"
+paths = ["/checkout/"]
+tier = 0
+owners = ["ana"]
+
+[[component]]
+name = "payments"
+paths = ["/libs/payments/"]
+tier = 1
+owners = ["@shop/payments"]
+
+[[component]]
+name = "docs"
+paths = ["/docs/"]
+tier = 3
+
+[[person]]
+id = "ana"
+emails = ["ana@shop.example"]
+seniority = "senior"
+teams = ["payments"]
+
+[[person]]
+id = "bo"
+emails = ["bo@shop.example"]
+seniority = "mid"
+
+[[person]]
+id = "dee"
+emails = ["dee@shop.example"]
+seniority = "senior"
+"""
+AI_TRAILER = [("Co-authored-by", "Claude Opus 4.7 <noreply@anthropic.com>")]
+
+
+@pytest.fixture
+def shop(repo: GitRepo) -> GitRepo:
+    """A small monorepo: checkout (tier 0) imports the payments library (tier 1)."""
+    repo.commit(
+        "start",
+        {
+            "handrail.toml": CONFIG,
+            "checkout/__init__.py": "from libs.payments import api\n",
+            "libs/__init__.py": "",
+            "libs/payments/__init__.py": "",
+            "libs/payments/api.py": "def charge():\n    return 1\n",
+            "docs/index.md": "# Shop\n",
+            "migrations/V1__init.sql": "CREATE TABLE orders (id int);\n",
+        },
+        author=ANA,
+    )
+    repo.branch("feature")
+    return repo
+
+
+def approve(handrail, repo: GitRepo, who: tuple[str, str], monkeypatch) -> None:
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", who[0])
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", who[1])
+    assert handrail("--repo", repo.path, "approve").code == 0
+
+
+def check(handrail, repo: GitRepo, *extra: str):
+    return handrail("--repo", repo.path, "check", "--base", "main", "--format", "json", *extra)
+
+
+def controls(result) -> dict:
+    return {(c["rule"], c["component"]): c for c in result.json["required_controls"]}
+
+
+def test_routine_change_passes_with_no_controls(shop: GitRepo, handrail) -> None:
+    shop.commit("docs", {"docs/index.md": "# Shop\nMore.\n"}, author=BO, trailers=AI_TRAILER)
+    result = check(handrail, shop)
+    assert result.code == 0, result.err
+    assert result.json["decision"] == "pass" and result.json["required_controls"] == []
+    assert result.json["provenance"]["ai_assisted"] is True
+    assert [c["name"] for c in result.json["blast_radius"]["components"]] == ["docs"]
+
+
+def test_ai_change_reaching_tier0_needs_a_senior_owner(shop: GitRepo, handrail, monkeypatch):
+    shop.commit(
+        "fix",
+        {"libs/payments/api.py": "def charge():\n    return 2\n"},
+        author=BO,
+        trailers=AI_TRAILER,
+    )
+    result = check(handrail, shop)
+    assert result.code == 1 and result.json["decision"] == "needs_approval"
+    data = result.json
+    assert data["provenance"]["tools"] == ["Claude Code"]
+    assert [(c["name"], c["tier"]) for c in data["blast_radius"]["dependents"]] == [("checkout", 0)]
+    assert (
+        "checkout/__init__.py imports libs/payments/api.py"
+        in (data["blast_radius"]["dependents"][0]["via"])
+    )
+    found = controls(result)
+    assert set(found) == {
+        ("ai-critical-needs-senior-owner", "payments"),
+        ("ai-critical-needs-senior-owner", "checkout"),
+    }
+    assert found[("ai-critical-needs-senior-owner", "checkout")]["eligible"] == ["ana"]
+
+    approve(handrail, shop, DEE, monkeypatch)  # senior, but owns neither component
+    assert check(handrail, shop).json["decision"] == "needs_approval"
+    approve(handrail, shop, ANA, monkeypatch)
+    passed = check(handrail, shop)
+    assert passed.code == 0 and passed.json["decision"] == "pass"
+    counted = {a["person"]: a["counts"] for a in passed.json["approvals"]}
+    assert counted == {"dee": True, "ana": True}
+
+    # A new commit makes every earlier approval stale.
+    shop.commit("more", {"libs/payments/api.py": "def charge():\n    return 3\n"}, author=BO)
+    stale = check(handrail, shop)
+    assert stale.json["decision"] == "needs_approval"
+    assert all(a["why"].startswith("stale") for a in stale.json["approvals"])
+
+
+def test_the_authors_own_approval_does_not_count(shop: GitRepo, handrail, monkeypatch) -> None:
+    shop.commit(
+        "fix", {"checkout/__init__.py": "from libs.payments import api\nX = 1\n"}, author=ANA
+    )
+    approve(handrail, shop, ANA, monkeypatch)
+    result = check(handrail, shop)
+    assert result.json["decision"] == "needs_approval"
+    (approval,) = result.json["approvals"]
+    assert approval["why"] == "an author of the change cannot approve it"
+    assert set(controls(result)) == {("tier0-needs-owner", "checkout")}
+
+
+def test_destructive_migration_needs_two_people(shop: GitRepo, handrail, monkeypatch) -> None:
+    shop.commit("drop", {"migrations/V2__drop.sql": "-- clean up\nDROP TABLE orders;\n"}, author=BO)
+    result = check(handrail, shop)
+    (finding,) = result.json["blast_radius"]["destructive"]
+    assert (finding["source"], finding["line"], finding["severity"]) == (
+        "migrations/V2__drop.sql",
+        2,
+        "destructive",
+    )
+    assert set(controls(result)) == {("destructive-needs-two-people", None)}
+    approve(handrail, shop, DEE, monkeypatch)
+    assert check(handrail, shop).json["decision"] == "needs_approval"
+    approve(handrail, shop, ("Eve Ng", "eve@contractor.example"), monkeypatch)
+    assert check(handrail, shop).json["decision"] == "pass"
+
+
+def test_harmless_migration_needs_nothing(shop: GitRepo, handrail) -> None:
+    shop.commit(
+        "add", {"migrations/V2__add.sql": "ALTER TABLE orders ADD COLUMN note text;\n"}, author=BO
+    )
+    result = check(handrail, shop)
+    assert result.json["decision"] == "pass"
+    assert result.json["blast_radius"]["destructive"] == []
+
+
+def test_a_plan_that_replaces_a_database(shop: GitRepo, handrail) -> None:
+    shop.commit("infra", {"docs/infra.md": "bump\n"}, author=BO)
+    plan = PLANS / "strata_danger_sample_rds_replace.plan.json"
+    result = check(handrail, shop, "--plan", str(plan))
+    assert result.json["decision"] == "needs_approval"
+    destructive = result.json["blast_radius"]["destructive"]
+    assert any(
+        d["target"].startswith("aws_db_instance") and d["severity"] == "destructive"
+        for d in destructive
+    )
+    assert ("destructive-needs-two-people", None) in controls(result)
+
+
+@pytest.mark.parametrize(
+    "name", ["strata_web_sample_NONSTANDARD_replace_action.plan.json", "missing.plan.json"]
+)
+def test_bad_plans_are_input_errors(shop: GitRepo, handrail, name: str) -> None:
+    shop.commit("x", {"docs/x.md": "x\n"}, author=BO)
+    result = check(handrail, shop, "--plan", str(PLANS / name))
+    assert result.code == 2 and name in result.err and "Traceback" not in result.err
+
+
+def test_the_base_policy_judges_a_change_that_weakens_it(shop: GitRepo, handrail) -> None:
+    weakened = CONFIG.replace("tier = 0", "tier = 3") + "\n[policy]\ndefaults = false\n"
+    shop.commit(
+        "relax",
+        {
+            "handrail.toml": weakened,
+            "checkout/__init__.py": "from libs.payments import api\nY = 2\n",
+        },
+        author=BO,
+        trailers=AI_TRAILER,
+    )
+    result = check(handrail, shop)
+    assert result.json["decision"] == "needs_approval"
+    assert {rule for rule, _ in controls(result)} == {
+        "ai-critical-needs-senior-owner",
+        "tier0-needs-owner",
+        "safeguards-need-senior",
+    }
+    assert result.json["blast_radius"]["safeguards"] == [
+        {"path": "handrail.toml", "guards": "handrail policy"}
+    ]
+
+
+def test_ci_workflow_change_needs_a_senior(shop: GitRepo, handrail) -> None:
+    shop.commit("ci", {".github/workflows/ci.yml": "on: push\n"}, author=BO)
+    assert set(controls(check(handrail, shop))) == {("safeguards-need-senior", None)}
+
+
+def test_errors_name_the_culprit(shop: GitRepo, handrail) -> None:
+    unknown = handrail("--repo", shop.path, "check", "--base", "nope")
+    assert unknown.code == 2 and "unknown revision 'nope'" in unknown.err
+    shop.checkout("main")
+    shop.commit("bad config", {"handrail.toml": "[[component]]\nname = 1\n"}, author=ANA)
+    shop.checkout("feature")
+    broken = handrail("--repo", shop.path, "check", "--base", "main")
+    assert broken.code == 2 and "handrail.toml at " in broken.err and "component[1]" in broken.err
+
+
+def test_markdown_and_sarif(shop: GitRepo, handrail) -> None:
+    shop.commit("drop", {"migrations/V2__drop.sql": "DROP TABLE orders;\n"}, author=BO)
+    markdown = handrail("--repo", shop.path, "check", "--base", "main", "--format", "markdown")
+    assert markdown.code == 1
+    assert markdown.out.startswith("### Handrail: this change needs approval")
+    assert "| `destructive-needs-two-people` | the change | **no** |" in markdown.out
+    sarif = handrail("--repo", shop.path, "check", "--base", "main", "--format", "sarif").json
+    results = sarif["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} == {
+        "destructive-needs-two-people",
+        "destructive-database",
+    }
+    location = next(r for r in results if r["ruleId"] == "destructive-database")["locations"][0]
+    assert location["physicalLocation"]["artifactLocation"]["uri"] == "migrations/V2__drop.sql"
+    assert handrail("--repo", shop.path, "history", "--format", "sarif").code == 2
