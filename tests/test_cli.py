@@ -15,6 +15,11 @@ from handrail import __version__, commands
 COMMANDS = [commands.load(name) for name in commands.NAMES]
 
 
+def handrail_argv(repo: GitRepo, fmt: str, command: str) -> list[str]:
+    """The command line of a real `handrail` process (for tests that need one)."""
+    return [sys.executable, "-m", "handrail", "--repo", str(repo.path), "--format", fmt, command]
+
+
 def test_version_and_help_with_examples(handrail) -> None:
     assert handrail("--version").out.strip() == f"handrail {__version__}"
     top = handrail("--help")
@@ -99,16 +104,7 @@ def test_no_progress_bar_or_noise_off_a_terminal(repo: GitRepo) -> None:
     repo.linear(3)
     for fmt in ("text", "json"):
         proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "handrail",
-                "--repo",
-                str(repo.path),
-                "--format",
-                fmt,
-                "history",
-            ],
+            handrail_argv(repo, fmt, "history"),
             capture_output=True,
             text=True,
             check=False,
@@ -136,16 +132,7 @@ def test_progress_bar_on_a_terminal_only_for_text(repo: GitRepo) -> None:
     def stderr_on_a_terminal(fmt: str) -> bytes:
         leader, follower = pty.openpty()
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "handrail",
-                "--repo",
-                str(repo.path),
-                "--format",
-                fmt,
-                "history",
-            ],
+            handrail_argv(repo, fmt, "history"),
             stdout=subprocess.DEVNULL,
             stderr=follower,
             env={**os.environ, "TERM": "xterm"},
@@ -172,7 +159,7 @@ def test_progress_bar_on_a_terminal_only_for_text(repo: GitRepo) -> None:
 def test_a_reader_that_goes_away_is_not_an_error(repo: GitRepo, fmt: str) -> None:
     repo.linear(3)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "handrail", "--repo", str(repo.path), "--format", fmt, "people"],
+        handrail_argv(repo, fmt, "people"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
