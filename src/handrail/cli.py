@@ -111,6 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments == ["--version"]:  # answered before the parser imports every command
+        print(f"handrail {__version__}")
+        return 0
     parser = build_parser(_selected_command(arguments))
     args = parser.parse_args(arguments)
     if args.format not in args.formats:

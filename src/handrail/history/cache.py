@@ -17,8 +17,11 @@ from typing import Any
 from handrail.history.parse import decode_trailers, encode_trailers, path_text
 from handrail.model import Commit, FileChange, Identity, Signature
 
+# Row ids of the commits a history covers; None: every stored commit.
+Wanted = set[int] | None
+
 # Bump when the mined fields or their meaning change: an older cache is then rebuilt.
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"
 
 # Another run may hold the write lock for one batch; waiting this long is still sane.
 _BUSY_TIMEOUT_SECONDS = 600
@@ -34,7 +37,9 @@ _TABLES = {
     " committer_tz INTEGER NOT NULL, message TEXT NOT NULL, trailers TEXT NOT NULL)",
     "changes": "(commit_id INTEGER NOT NULL, path INTEGER NOT NULL, old_path INTEGER,"
     " added INTEGER, deleted INTEGER)",
-    "tips": "(sha TEXT PRIMARY KEY)",
+    # A tip's ancestry is all stored; `reachable` counts it, so that when the cache holds
+    # exactly that many commits, reading the tip's history needs no walk through parents.
+    "tips": "(sha TEXT PRIMARY KEY, reachable INTEGER NOT NULL)",
 }
 _INDEXES = (
     "CREATE INDEX commits_by_time ON commits (committer_time DESC, id)",
@@ -105,6 +110,9 @@ class HistoryCache:
         return _Transaction(self._db)
 
     # -- what is stored ---------------------------------------------------------------------
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM commits").fetchone()[0])
 
     def tips(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT sha FROM tips")]
@@ -235,7 +243,14 @@ class HistoryCache:
             for old in self.tips():
                 if old in contained:
                     self._db.execute("DELETE FROM tips WHERE sha=?", (old,))
-            self._db.execute("INSERT OR IGNORE INTO tips VALUES (?)", (sha,))
+            self._db.execute("INSERT OR REPLACE INTO tips VALUES (?, ?)", (sha, len(contained)))
+
+    def holds_only_ancestry_of(self, sha: str) -> bool:
+        """Whether every stored commit is reachable from the tip `sha` (and nothing else is)."""
+        row = self._db.execute(
+            "SELECT reachable = (SELECT count(*) FROM commits) FROM tips WHERE sha=?", (sha,)
+        ).fetchone()
+        return bool(row and row[0])
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -245,7 +260,7 @@ class HistoryCache:
             for row_id, name, email in self._db.execute("SELECT id, name, email FROM identities")
         }
 
-    def commits(self, wanted: set[int]) -> Iterator[Commit]:
+    def commits(self, wanted: Wanted) -> Iterator[Commit]:
         """The stored commits with these row ids, newest committer date first."""
         yield from self._commits(wanted, "ORDER BY c.committer_time DESC, c.id")
 
@@ -253,7 +268,7 @@ class HistoryCache:
         """One stored commit by row id."""
         return next(self._commits({row_id}, f"WHERE c.id = {int(row_id)}"))
 
-    def _commits(self, wanted: set[int], clause: str) -> Iterator[Commit]:
+    def _commits(self, wanted: Wanted, clause: str) -> Iterator[Commit]:
         identities = self._identities()
         paths = {
             row_id: path_text(raw) for row_id, raw in self._db.execute("SELECT id, path FROM paths")
@@ -269,28 +284,27 @@ class HistoryCache:
         files: list[FileChange] = []
         for row in rows:
             if current is None or row[0] != current[0]:
-                if current is not None and current[0] in wanted:
+                if current is not None and (wanted is None or current[0] in wanted):
                     yield _commit(current, identities, files)
                 current, files = row, []
             if row[11] is not None:
                 path, old, added, deleted = row[11:]
                 files.append(FileChange(paths[path], added, deleted, paths[old] if old else None))
-        if current is not None and current[0] in wanted:
+        if current is not None and (wanted is None or current[0] in wanted):
             yield _commit(current, identities, files)
 
     # -- aggregates: what summaries need, computed by SQLite instead of row by row ----------
 
-    def _scope(self, wanted: set[int]) -> str:
+    def _scope(self, wanted: Wanted) -> str:
         """A WHERE clause on commits `c` limiting them to `wanted`."""
-        stored = self._db.execute("SELECT count(*) FROM commits").fetchone()[0]
-        if len(wanted) == stored:  # wanted ids are stored ids: all of them
+        if wanted is None:
             return ""
         self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id INTEGER PRIMARY KEY)")
         self._db.execute("DELETE FROM temp.wanted")
         self._db.executemany("INSERT INTO temp.wanted VALUES (?)", ((i,) for i in wanted))
         return "WHERE c.id IN (SELECT id FROM temp.wanted)"
 
-    def totals(self, wanted: set[int]) -> dict[str, int]:
+    def totals(self, wanted: Wanted) -> dict[str, int]:
         """Commit, merge, path, line, binary-change and rename counts over `wanted`."""
         scope = self._scope(wanted)
         commits, merges = self._db.execute(
@@ -312,7 +326,7 @@ class HistoryCache:
         }
 
     def by_author(
-        self, wanted: set[int]
+        self, wanted: Wanted
     ) -> Iterator[tuple[Identity, int, int, int, Signature, Signature]]:
         """Per author identity: commits, lines added, lines deleted, first and last commit."""
         scope = self._scope(wanted)
@@ -349,7 +363,7 @@ class HistoryCache:
                 Signature(identity, last_time, last_tz),
             )
 
-    def edge_commits(self, wanted: set[int]) -> tuple[int, int] | None:
+    def edge_commits(self, wanted: Wanted) -> tuple[int, int] | None:
         """Row ids of the first and the last commit by author date (ties: committer date)."""
         scope = self._scope(wanted)
         ends = [

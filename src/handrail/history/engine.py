@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handrail import git
-from handrail.history.cache import HistoryCache
+from handrail.history.cache import HistoryCache, Wanted
 from handrail.history.parse import parse_log
 from handrail.model import Commit, Identity, Signature
 
@@ -56,26 +56,27 @@ class History:
     report: MiningReport
     partial: bool  # a shallow clone: older history is missing
     _cache: HistoryCache
-    _reachable: set[int]
+    _wanted: Wanted
+    _count: int
 
     def commits(self) -> Iterator[Commit]:
         """Commits reachable from `head`, newest committer date first, streamed from the cache."""
-        return self._cache.commits(self._reachable)
+        return self._cache.commits(self._wanted)
 
     def __len__(self) -> int:
-        return len(self._reachable)
+        return self._count
 
     def totals(self) -> dict[str, int]:
         """Counts over the whole history (commits, merges, files, lines, binaries, renames)."""
-        return self._cache.totals(self._reachable)
+        return self._cache.totals(self._wanted)
 
     def by_author(self) -> Iterator[tuple[Identity, int, int, int, Signature, Signature]]:
         """Per author identity: commits, lines added and deleted, first and last commit."""
-        return self._cache.by_author(self._reachable)
+        return self._cache.by_author(self._wanted)
 
     def first_and_last(self) -> tuple[Commit, Commit] | None:
         """The earliest and the latest commit by author date; None for an empty history."""
-        ends = self._cache.edge_commits(self._reachable)
+        ends = self._cache.edge_commits(self._wanted)
         return None if ends is None else (self._cache.commit(ends[0]), self._cache.commit(ends[1]))
 
     def close(self) -> None:
@@ -110,19 +111,23 @@ def read_history(
     head = git.resolve_commit(repo, rev)
     cache = _open_cache(repo)
     todo: list[str] = []
-    tips: list[str] = []
     workers = 0
     if head is not None:
-        tips = cache.tips()
-        todo = cache.missing(git.rev_list(repo, head, exclude=tips))
+        todo = cache.missing(git.rev_list(repo, head, exclude=cache.tips()))
         workers = _mine(repo, todo, cache, progress)
-    graph = cache.parents()
-    reachable_shas = _reachable(graph, head)
-    if head is not None and (todo or head not in tips):
-        cache.set_tip(head, reachable_shas)
+    wanted: Wanted
+    if head is not None and not todo and cache.holds_only_ancestry_of(head):
+        wanted, count = None, cache.count()  # the common re-run: nothing to walk
+    else:
+        graph = cache.parents()
+        reachable_shas = _reachable(graph, head)
+        if head is not None:
+            cache.set_tip(head, reachable_shas)
+        wanted = {graph[sha][0] for sha in reachable_shas}
+        count = len(wanted)
     report = MiningReport(
         new_commits=len(todo),
-        cached_commits=len(reachable_shas) - len(todo),
+        cached_commits=count - len(todo),
         seconds=time.perf_counter() - started,
         workers=workers,
         cache=cache.location,
@@ -133,7 +138,8 @@ def read_history(
         report=report,
         partial=repo.is_shallow,
         _cache=cache,
-        _reachable={graph[sha][0] for sha in reachable_shas},
+        _wanted=wanted,
+        _count=count,
     )
 
 
