@@ -243,3 +243,11 @@ def test_markdown_and_sarif(shop: GitRepo, handrail) -> None:
     location = next(r for r in results if r["ruleId"] == "destructive-database")["locations"][0]
     assert location["physicalLocation"]["artifactLocation"]["uri"] == "migrations/V2__drop.sql"
     assert handrail("--repo", shop.path, "history", "--format", "sarif").code == 2
+
+
+def test_deleting_a_module_reaches_its_importers(shop: GitRepo, handrail) -> None:
+    # Only the base revision's import graph still knows who imported the deleted file.
+    shop.commit("remove", {"libs/payments/api.py": None}, author=BO, trailers=AI_TRAILER)
+    result = check(handrail, shop)
+    assert [d["name"] for d in result.json["blast_radius"]["dependents"]] == ["checkout"]
+    assert ("ai-critical-needs-senior-owner", "checkout") in controls(result)

@@ -130,8 +130,11 @@ def run(args: argparse.Namespace) -> int:
     provenance = change_provenance(
         commits, git.read_notes(repo, PROVENANCE_NOTES, [c.sha for c in commits])
     )
-    # Importers as of both ends: the base knows who used a file the change deletes.
-    edges = import_graph(repo, base).edges | import_graph(repo, head).edges
+    # Importers as of the head; for files the change deletes or renames away, only the base's
+    # graph knows who used them.
+    edges = import_graph(repo, head).edges
+    if set(changed) - set(git.list_files(repo, head)):
+        edges |= import_graph(repo, base).edges
     dependents = [
         (d.component, d.explanation) for d in component_dependents(catalog, edges, changed)
     ]
