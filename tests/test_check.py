@@ -251,3 +251,15 @@ def test_deleting_a_module_reaches_its_importers(shop: GitRepo, handrail) -> Non
     result = check(handrail, shop)
     assert [d["name"] for d in result.json["blast_radius"]["dependents"]] == ["checkout"]
     assert ("ai-critical-needs-senior-owner", "checkout") in controls(result)
+
+
+def test_text_report_reads_plainly(shop: GitRepo, handrail) -> None:
+    shop.commit("notes", {"NOTES.txt": "x\n"}, author=BO)
+    quiet = handrail("--repo", shop.path, "check", "--base", "main")
+    assert quiet.code == 0
+    assert "passes: no control is missing" in quiet.out
+    assert "blast radius 0: nothing of note" in quiet.out
+    shop.commit("drop", {"migrations/V2__drop.sql": "DROP TABLE orders;\n"}, author=BO)
+    loud = handrail("--repo", shop.path, "check", "--base", "main")
+    assert loud.code == 1 and "needs approval" in loud.out
+    assert "destructive-needs-two-people" in loud.out

@@ -120,11 +120,8 @@ def text(data: dict[str, Any]) -> None:
     )
     out.print(f"{len(data['files'])} files; {_provenance_line(data['provenance'])}")
     blast = data["blast_radius"]
-    out.print(
-        f"blast radius {blast['score']:g}: "
-        + "; ".join(f"{p['why']} (+{p['points']:g})" for p in blast["score_parts"])
-        or "nothing of note"
-    )
+    parts = "; ".join(f"{p['why']} (+{p['points']:g})" for p in blast["score_parts"])
+    out.print(f"blast radius {blast['score']:g}: {parts or 'nothing of note'}")
     controls = data["required_controls"]
     if controls:
         out.print(
