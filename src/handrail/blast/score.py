@@ -27,7 +27,7 @@ class ScorePart:
 def blast_score(
     components: Sequence[tuple[str, int | None, bool]],  # (name, tier, directly changed)
     destructive: Sequence[tuple[str, str]],  # (severity, reason)
-    safeguards: Sequence[str],  # what each changed safeguard guards
+    safeguards: Sequence[tuple[str, str]],  # (changed safeguard file, what it guards)
 ) -> tuple[float, list[ScorePart]]:
     """The total and its parts, largest first."""
     parts: list[ScorePart] = []
@@ -39,7 +39,7 @@ def blast_score(
         parts.append(ScorePart(points, f"{name} ({label}) {how}"))
     for severity, reason in destructive:
         parts.append(ScorePart(_DESTRUCTIVE_POINTS[severity], reason))
-    for guards in safeguards:
-        parts.append(ScorePart(_SAFEGUARD_POINTS, f"changes a safeguard: {guards}"))
+    for path, guards in safeguards:
+        parts.append(ScorePart(_SAFEGUARD_POINTS, f"changes a safeguard: {path} ({guards})"))
     parts.sort(key=lambda part: -part.points)
     return sum(part.points for part in parts), parts

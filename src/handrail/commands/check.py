@@ -180,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
     score, parts = blast_score(
         [(r.component.name, r.component.tier, r.direct) for r in reached],
         [(d.severity, d.reason) for d in destruction],
-        [s.guards for s in safeguards],
+        [(s.path, s.guards) for s in safeguards],
     )
     data = render.report(
         base=base,
