@@ -411,3 +411,33 @@ def test_next_link_back_to_a_read_page_stops(github: ReplayGitHub) -> None:
 )
 def test_next_link(header: str, expected: str | None) -> None:
     assert next_link(header) == expected
+
+
+def test_a_redirect_never_carries_the_token_elsewhere(github: ReplayGitHub) -> None:
+    elsewhere = ReplayGitHub()
+    elsewhere.thread.start()
+    try:
+        ref = ref_for(github)
+        path = ref.reviews_url.removeprefix(github.url)
+        github.add(
+            {
+                "request": {"path": path},
+                "response": {
+                    "status": 307,
+                    "headers": {"Location": elsewhere.url + path},
+                    "body": {},
+                },
+            }
+        )
+        page = recording("reviews_page2.json")
+        page["request"]["path"] = path
+        page["response"]["headers"].pop("Link", None)
+        elsewhere.add(page)
+        assert fetch_reviews(ref)  # the redirect was followed and answered
+        ((_, headers),) = elsewhere.requests
+        assert headers["Authorization"] is None
+        assert github.requests[0][1]["Authorization"] == f"Bearer {TOKEN}"
+    finally:
+        elsewhere.server.shutdown()
+        elsewhere.server.server_close()
+        elsewhere.thread.join()

@@ -154,9 +154,11 @@ def _get_json(
         "X-GitHub-Api-Version": _API_VERSION,
         "User-Agent": f"handrail/{__version__}",
     }
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(url, headers=headers)
+    if token:
+        # An unredirected header: urllib drops it when following a redirect, so the token
+        # never travels to whatever host a redirect names.
+        request.add_unredirected_header("Authorization", f"Bearer {token}")
     try:
         with opener(request, timeout=timeout) as response:
             status, body, link = response.status, response.read(), response.headers.get("Link")
