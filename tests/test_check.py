@@ -263,3 +263,62 @@ def test_text_report_reads_plainly(shop: GitRepo, handrail) -> None:
     loud = handrail("--repo", shop.path, "check", "--base", "main")
     assert loud.code == 1 and "needs approval" in loud.out
     assert "destructive-needs-two-people" in loud.out
+
+
+def test_signed_approvals_verify_and_tampering_is_caught(
+    shop: GitRepo, handrail, monkeypatch, tmp_path: Path
+) -> None:
+    import json
+    import subprocess
+
+    key = tmp_path / "ana_key"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ana", "-f", str(key)], check=True
+    )
+    allowed = tmp_path / "allowed_signers"
+    allowed.write_text(f"ana@shop.example {key.with_suffix('.pub').read_text()}")
+    for setting, value in (
+        ("gpg.format", "ssh"),
+        ("user.signingkey", str(key)),
+        ("commit.gpgsign", "true"),
+        ("gpg.ssh.allowedSignersFile", str(allowed)),
+    ):
+        shop.git("config", setting, value)
+    shop.commit(
+        "fix", {"checkout/__init__.py": "from libs.payments import api\nZ = 3\n"}, author=BO
+    )
+    approve(handrail, shop, ANA, monkeypatch)
+    head = shop.head()
+    record = json.loads(shop.git("notes", "--ref=refs/notes/handrail-approvals", "show", head))
+    assert record["signature"].startswith("-----BEGIN SSH SIGNATURE-----")
+    signed = check(handrail, shop)
+    assert signed.json["decision"] == "pass"
+    assert signed.json["approvals"][0]["why"].endswith("(signature valid)")
+
+    record["time"] += 1  # someone edits the note afterwards
+    mallory = {
+        f"GIT_{role}_{field}": value
+        for role in ("AUTHOR", "COMMITTER")
+        for field, value in (("NAME", "Mallory"), ("EMAIL", "m@x.example"))
+    }
+    shop.git(
+        "notes",
+        "--ref=refs/notes/handrail-approvals",
+        "add",
+        "-f",
+        "-m",
+        json.dumps(record),
+        head,
+        env=mallory,
+    )
+    tampered = check(handrail, shop)
+    assert tampered.json["decision"] == "needs_approval"
+    assert tampered.json["approvals"][0]["why"] == "signature does not verify for ana@shop.example"
+
+
+def test_sign_needs_ssh_signing(shop: GitRepo, handrail, monkeypatch) -> None:
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", ANA[0])
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", ANA[1])
+    result = handrail("--repo", shop.path, "approve", "--sign")
+    assert result.code == 2 and "SSH signing" in result.err

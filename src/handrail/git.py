@@ -372,3 +372,9 @@ def read_notes(repo: RepoInfo, ref: str, shas: Sequence[str]) -> dict[str, str]:
         return {}  # the usual case: no attribution tool, or notes were never fetched
     texts = dict(read_blobs(repo, blobs.values()))
     return {commit: texts[blob].decode("utf-8", "replace") for commit, blob in blobs.items()}
+
+
+def config_value(repo: RepoInfo, key: str) -> str | None:
+    """A git configuration value as git resolves it (repository, global, system); None if unset."""
+    proc = spawn(repo.cwd, "config", "--get", key)
+    return proc.stdout.decode("utf-8", "replace").strip() if proc.returncode == 0 else None

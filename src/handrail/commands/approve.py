@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 
 from handrail import git
 from handrail.commands.common import open_repo
 from handrail.errors import HandrailError
 from handrail.model import Identity
-from handrail.policy.approvals import NOTES_REF, Approval, encode
+from handrail.policy.approvals import NOTES_REF, Approval, encode, signed_payload
+from handrail.policy.signing import sign, ssh_signing
 from handrail.render import json as json_out
 from handrail.render.text import console
+
+_TRUE = {"true", "yes", "on", "1"}  # git's spellings of a true boolean
 
 NAME = "approve"
 SUMMARY = "Approve the change at a revision as the current git user (stored in git notes)."
@@ -28,6 +32,25 @@ An approval is of one commit: when the change gets a new commit, approve again.
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--head", default="HEAD", help="the commit to approve (default: HEAD)")
+    parser.add_argument(
+        "--sign",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="sign with git's SSH signing key (default: when git signs commits: commit.gpgsign)",
+    )
+
+
+def _signed(repo: git.RepoInfo, approval: Approval, wanted: bool | None) -> Approval:
+    signs_commits = (git.config_value(repo, "commit.gpgsign") or "").lower() in _TRUE
+    if not (signs_commits if wanted is None else wanted):
+        return approval
+    setup = ssh_signing(repo)
+    if setup is None:
+        raise HandrailError(
+            "signing approvals uses git's SSH signing (git config gpg.format ssh and"
+            " user.signingkey); OpenPGP and X.509 keys are not supported: use --no-sign"
+        )
+    return replace(approval, signature=sign(signed_payload(approval), setup))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
     if head is None:
         raise HandrailError(f"{repo.cwd}: no commits to approve yet")
     name, email = git.current_identity(repo)
-    approval = Approval(Identity(name, email), head, int(time.time()), "git notes")
+    approval = _signed(
+        repo, Approval(Identity(name, email), head, int(time.time()), "git notes"), args.sign
+    )
     git.append_note(repo, NOTES_REF, head, encode(approval))
     if args.format == "json":
         json_out.emit(

@@ -22,11 +22,12 @@ from handrail.errors import HandrailError
 from handrail.history import read_commits
 from handrail.model import Commit, Identity
 from handrail.people import merge_people
-from handrail.policy.approvals import NOTES_REF, Approval, decode_note, judge
+from handrail.policy.approvals import NOTES_REF, Approval, decode_note, judge, signed_payload
 from handrail.policy.controls import ChangeFacts, Reach, required_controls
 from handrail.policy.decision import decide
 from handrail.policy.github import fetch_reviews, pull_request_context
 from handrail.policy.rules import load_rules
+from handrail.policy.signing import ssh_signing, verify
 from handrail.provenance import NOTES_REF as PROVENANCE_NOTES
 from handrail.provenance import change_provenance
 from handrail.render import check as render
@@ -154,7 +155,15 @@ def run(args: argparse.Namespace) -> int:
     identities.update({a.approver: 0 for a in approvals if a.approver not in identities})
     people = merge_people(identities, mailmap=mailmap_of(repo), roster=roster(config))
     authors = {people.of(c.author.identity).id for c in commits}
-    verdicts = judge(approvals, head, authors, people, {p.id: p for p in config.person})
+    signing = ssh_signing(repo)
+    verdicts = judge(
+        approvals,
+        head,
+        authors,
+        people,
+        {p.id: p for p in config.person},
+        lambda a: verify(signed_payload(a), a.signature or "", a.approver.email, signing),
+    )
 
     facts = ChangeFacts(
         change={

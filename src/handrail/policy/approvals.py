@@ -8,7 +8,7 @@ was ignored.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from handrail.config import PersonConfig
@@ -28,6 +28,7 @@ class Approval:
     head: str  # the commit that was approved
     time: int  # seconds since the epoch
     source: str  # "git notes" or "GitHub review"
+    signature: str | None = None  # an SSH signature over `signed_payload`, when signed
 
 
 @dataclass(frozen=True)
@@ -38,17 +39,23 @@ class ApprovalVerdict:
     why: str
 
 
+def signed_payload(approval: Approval) -> bytes:
+    """What a signature covers: the record's fields, canonically, without the signature."""
+    record = {
+        "name": approval.approver.name,
+        "email": approval.approver.email,
+        "head": approval.head,
+        "time": approval.time,
+    }
+    return json.dumps(record, sort_keys=True).encode()
+
+
 def encode(approval: Approval) -> str:
     """One approval as the JSON line stored in the note."""
-    return json.dumps(
-        {
-            "name": approval.approver.name,
-            "email": approval.approver.email,
-            "head": approval.head,
-            "time": approval.time,
-        },
-        sort_keys=True,
-    )
+    record = json.loads(signed_payload(approval))
+    if approval.signature is not None:
+        record["signature"] = approval.signature
+    return json.dumps(record, sort_keys=True)
 
 
 def decode_note(text: str, sha: str) -> list[Approval]:
@@ -65,6 +72,7 @@ def decode_note(text: str, sha: str) -> list[Approval]:
                     str(record["head"]),
                     int(record["time"]),
                     "git notes",
+                    str(record["signature"]) if "signature" in record else None,
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
@@ -86,8 +94,10 @@ def judge(
     authors: set[str],
     people: People,  # must know every approver's identity
     roster: Mapping[str, PersonConfig],
+    signature_check: Callable[[Approval], str] | None = None,  # "valid" or why not
 ) -> list[ApprovalVerdict]:
-    """Which approvals count, and why each does or does not."""
+    """Which approvals count, and why each does or does not. A signed approval whose
+    signature does not verify does not count; an unsigned one is judged on the rest."""
     verdicts: list[ApprovalVerdict] = []
     seen: set[str] = set()
     for approval in sorted(approvals, key=lambda a: a.time):
@@ -107,7 +117,21 @@ def judge(
         elif person in seen:
             counts, why = False, f"{person} already approved; one approval per person"
         else:
-            counts, why = True, COUNTS
-            seen.add(person)
+            counts, why = _signature_verdict(approval, signature_check)
+            if counts:
+                seen.add(person)
         verdicts.append(ApprovalVerdict(approval, person, counts, why))
     return verdicts
+
+
+def _signature_verdict(
+    approval: Approval, signature_check: Callable[[Approval], str] | None
+) -> tuple[bool, str]:
+    if approval.signature is None or signature_check is None:
+        return True, COUNTS
+    outcome = signature_check(approval)
+    if outcome == "valid":
+        return True, f"{COUNTS} (signature valid)"
+    if outcome.startswith("not verifiable"):  # nothing to check against: judged like unsigned
+        return True, f"{COUNTS}; signature {outcome}"
+    return False, f"signature {outcome}"
