@@ -19,6 +19,8 @@ from handrail.globs import compile_globs
 CONFIG_FILE = "handrail.toml"
 
 Seniority = Literal["junior", "mid", "senior", "principal"]
+# Declared from least to most senior: the order is the ranking.
+SENIORITY_RANK = {level: rank for rank, level in enumerate(get_args(Seniority))}
 Status = Literal["active", "departed"]
 Scope = Literal["change", "component"]
 Approvers = Literal["owners", "anyone"]

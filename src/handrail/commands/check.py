@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from handrail.blast.sql import analyze_sql, is_migration
 from handrail.blast.terraform import analyze_plan
 from handrail.catalog import Catalog, build_catalog
 from handrail.commands.common import mailmap_of, open_repo, roster
-from handrail.config import Config, load_config
+from handrail.config import SENIORITY_RANK, PersonConfig, load_config
 from handrail.errors import HandrailError
 from handrail.history import read_commits
 from handrail.model import Commit, Identity
@@ -45,7 +45,6 @@ examples:
 The policy and components that judge a change are those of --base, never the change's own.
 Exit 0: pass; 1: needs approval or blocked; 2: usage, configuration or input error.
 """
-_SENIORITY_RANK = {"junior": 0, "mid": 1, "senior": 2, "principal": 3}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -83,9 +82,10 @@ def _reached(
     return list(reached.values())
 
 
-def _author_facts(commits: Sequence[Commit], people: Any, config: Config) -> dict[str, Any]:
+def _author_facts(
+    commits: Sequence[Commit], people: Any, entries: Mapping[str, PersonConfig]
+) -> dict[str, Any]:
     """The least senior human author speaks for the change: friction errs on the safe side."""
-    entries = {p.id: p for p in config.person}
     least: dict[str, Any] | None = None
     for commit in commits:
         person = people.of(commit.author.identity).id
@@ -95,8 +95,8 @@ def _author_facts(commits: Sequence[Commit], people: Any, config: Config) -> dic
             "seniority": entry.seniority if entry else "unknown",
             "known": entry is not None,
         }
-        rank = _SENIORITY_RANK.get(facts["seniority"], -1)
-        if least is None or rank < _SENIORITY_RANK.get(least["seniority"], -1):
+        rank = SENIORITY_RANK.get(facts["seniority"], -1)
+        if least is None or rank < SENIORITY_RANK.get(least["seniority"], -1):
             least = facts
     return least or {"id": "", "seniority": "unknown", "known": False}
 
@@ -155,13 +155,14 @@ def run(args: argparse.Namespace) -> int:
     identities.update({a.approver: 0 for a in approvals if a.approver not in identities})
     people = merge_people(identities, mailmap=mailmap_of(repo), roster=roster(config))
     authors = {people.of(c.author.identity).id for c in commits}
+    entries = {p.id: p for p in config.person}
     signing = ssh_signing(repo)
     verdicts = judge(
         approvals,
         head,
         authors,
         people,
-        {p.id: p for p in config.person},
+        entries,
         lambda a: verify(signed_payload(a), a.signature or "", a.approver.email, signing),
     )
 
@@ -179,12 +180,10 @@ def run(args: argparse.Namespace) -> int:
             "safeguards": bool(safeguards),
             "files": len(changed),
         },
-        author=_author_facts(commits, people, config),
+        author=_author_facts(commits, people, entries),
         reached=reached,
     )
-    controls = required_controls(
-        load_rules(config.policy), facts, verdicts, {p.id: p for p in config.person}
-    )
+    controls = required_controls(load_rules(config.policy), facts, verdicts, entries)
     decision, reasons = decide(controls)
     score, parts = blast_score(
         [(r.component.name, r.component.tier, r.direct) for r in reached],

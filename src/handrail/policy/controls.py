@@ -7,11 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handrail.catalog import Component
-from handrail.config import PersonConfig, Seniority
+from handrail.config import SENIORITY_RANK, PersonConfig, Seniority
 from handrail.policy.approvals import ApprovalVerdict
 from handrail.policy.rules import Rule
-
-_RANK: dict[str, int] = {"junior": 0, "mid": 1, "senior": 2, "principal": 3}
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,7 @@ class RequiredControl:
 
 
 def at_least(seniority: str | None, floor: str) -> bool:
-    return seniority is not None and _RANK[seniority] >= _RANK[floor]
+    return seniority is not None and SENIORITY_RANK[seniority] >= SENIORITY_RANK[floor]
 
 
 def owners_as_people(owners: Sequence[str], roster: Mapping[str, PersonConfig]) -> set[str]:
