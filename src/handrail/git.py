@@ -230,8 +230,8 @@ def _check_mailmap_batch(repo: RepoInfo, batch: list[str]) -> list[str]:
     return out.splitlines()
 
 
-def read_file(repo: RepoInfo, path: str, rev: str = "HEAD") -> bytes | None:
-    """A file's content: from the work tree when there is one, else from `rev`; None if absent."""
+def read_file(repo: RepoInfo, path: str) -> bytes | None:
+    """A file's content: from the work tree when there is one, else from HEAD; None if absent."""
     if repo.work_tree is not None:
         try:
             return (repo.work_tree / path).read_bytes()
@@ -239,8 +239,7 @@ def read_file(repo: RepoInfo, path: str, rev: str = "HEAD") -> bytes | None:
             return None
         except OSError as exc:
             raise HandrailError(f"{repo.work_tree / path}: cannot read ({exc.strerror})") from exc
-    proc = spawn(repo.cwd, "cat-file", "blob", f"{rev}:{path}")
-    return proc.stdout if proc.returncode == 0 else None
+    return read_blob(repo, "HEAD", path)
 
 
 def list_files(repo: RepoInfo, rev: str | None = None) -> list[str]:
