@@ -7,6 +7,8 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import pytest
+
 # Tests must not see the developer's own git configuration.
 BASE_ENV = {
     **{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
@@ -17,6 +19,21 @@ BASE_ENV = {
 
 Author = tuple[str, str]
 DEFAULT_AUTHOR: Author = ("Ada Lovelace", "ada@example.org")
+
+
+def identity_env(who: Author) -> dict[str, str]:
+    """The variables git reads for who commits (what user.name/user.email would say)."""
+    return {
+        f"GIT_{role}_{field}": value
+        for role in ("AUTHOR", "COMMITTER")
+        for field, value in (("NAME", who[0]), ("EMAIL", who[1]))
+    }
+
+
+def act_as(monkeypatch: pytest.MonkeyPatch, who: Author) -> None:
+    """Make `who` the current git user for the processes a test starts (e.g. `approve`)."""
+    for name, value in identity_env(who).items():
+        monkeypatch.setenv(name, value)
 
 
 class GitRepo:
@@ -99,13 +116,7 @@ class GitRepo:
         self.git("checkout", "-q", rev)
 
     def merge(self, branch: str, message: str = "merge", author: Author = DEFAULT_AUTHOR) -> str:
-        env = {
-            "GIT_AUTHOR_NAME": author[0],
-            "GIT_AUTHOR_EMAIL": author[1],
-            "GIT_COMMITTER_NAME": author[0],
-            "GIT_COMMITTER_EMAIL": author[1],
-        }
-        self.git("merge", "-q", "--no-ff", "-m", message, branch, env=env)
+        self.git("merge", "-q", "--no-ff", "-m", message, branch, env=identity_env(author))
         return self.head()
 
     def linear(

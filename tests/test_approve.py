@@ -6,16 +6,13 @@ import json
 
 import pytest
 
-from gitrepo import GitRepo
+from gitrepo import GitRepo, act_as
 from handrail.policy.approvals import NOTES_REF
 
 
 @pytest.fixture
 def approver(monkeypatch: pytest.MonkeyPatch) -> None:
-    # As `git config user.name/user.email` would (tests run without any git configuration).
-    for role in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{role}_NAME", "Ana Díaz")
-        monkeypatch.setenv(f"GIT_{role}_EMAIL", "ana@shop.example")
+    act_as(monkeypatch, ("Ana Díaz", "ana@shop.example"))
 
 
 def test_approve_records_who_approved_which_commit(repo: GitRepo, handrail, approver) -> None:

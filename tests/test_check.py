@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gitrepo import GitRepo
+from gitrepo import GitRepo, act_as, identity_env
 
 PLANS = Path(__file__).parent / "fixtures" / "terraform_plans"
 ANA = ("Ana Díaz", "ana@shop.example")  # senior, owns checkout and payments
@@ -70,9 +70,7 @@ def shop(repo: GitRepo) -> GitRepo:
 
 
 def approve(handrail, repo: GitRepo, who: tuple[str, str], monkeypatch) -> None:
-    for role in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{role}_NAME", who[0])
-        monkeypatch.setenv(f"GIT_{role}_EMAIL", who[1])
+    act_as(monkeypatch, who)
     assert handrail("--repo", repo.path, "approve").code == 0
 
 
@@ -296,11 +294,7 @@ def test_signed_approvals_verify_and_tampering_is_caught(
     assert signed.json["approvals"][0]["why"].endswith("(signature valid)")
 
     record["time"] += 1  # someone edits the note afterwards
-    mallory = {
-        f"GIT_{role}_{field}": value
-        for role in ("AUTHOR", "COMMITTER")
-        for field, value in (("NAME", "Mallory"), ("EMAIL", "m@x.example"))
-    }
+    mallory = identity_env(("Mallory", "m@x.example"))
     shop.git(
         "notes",
         "--ref=refs/notes/handrail-approvals",
@@ -317,8 +311,6 @@ def test_signed_approvals_verify_and_tampering_is_caught(
 
 
 def test_sign_needs_ssh_signing(shop: GitRepo, handrail, monkeypatch) -> None:
-    for role in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{role}_NAME", ANA[0])
-        monkeypatch.setenv(f"GIT_{role}_EMAIL", ANA[1])
+    act_as(monkeypatch, ANA)
     result = handrail("--repo", shop.path, "approve", "--sign")
     assert result.code == 2 and "SSH signing" in result.err

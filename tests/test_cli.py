@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from gitrepo import GitRepo
+from gitrepo import GitRepo, act_as
 from handrail import __version__, commands
 
 COMMANDS = [commands.load(name) for name in commands.NAMES]
@@ -38,9 +38,7 @@ EXTRA_ARGUMENTS = {"init": ["--stdout"], "check": ["--base", "HEAD~1"]}
 def test_every_command_takes_repo_and_format_before_or_after(
     repo: GitRepo, handrail, command: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for role in ("AUTHOR", "COMMITTER"):  # `approve` acts as the current git user
-        monkeypatch.setenv(f"GIT_{role}_NAME", "Ada Lovelace")
-        monkeypatch.setenv(f"GIT_{role}_EMAIL", "ada@example.org")
+    act_as(monkeypatch, ("Ada Lovelace", "ada@example.org"))  # `approve` acts as the git user
     repo.linear(2)
     extra = EXTRA_ARGUMENTS.get(command, [])
     after = handrail(command, "--repo", repo.path, "--format", "json", *extra)
