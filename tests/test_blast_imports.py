@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -99,9 +99,9 @@ class CountingPython(PythonImports):
     def __init__(self) -> None:
         self.builds = 0
 
-    def edges(self, root: Path, files: Sequence[str]) -> ImportGraph:
+    def edges(self, files: Mapping[str, bytes]) -> ImportGraph:
         self.builds += 1
-        return super().edges(root, files)
+        return super().edges(files)
 
 
 @pytest.fixture
@@ -338,9 +338,12 @@ def test_several_backends_are_merged_and_cached_apart(monorepo: GitRepo) -> None
         def handles(self, path: str) -> bool:
             return path.endswith(".toml")
 
-        def edges(self, root: Path, files: list[str]) -> ImportGraph:
-            assert (root / "handrail.toml").read_text() == CONFIG
+        def edges(self, files: Mapping[str, bytes]) -> ImportGraph:
+            assert files == {"handrail.toml": CONFIG.encode()}
             return ImportGraph(frozenset({("handrail.toml", API)}))
+
+        def stand_ins(self, path: str) -> list[str]:
+            return []
 
     repo = git.open_repo(monorepo.path)
     graph = import_graph(repo, "HEAD", [PythonImports(), Docs()])
@@ -357,3 +360,70 @@ def test_a_repository_without_python(repo: GitRepo) -> None:
 def test_an_unknown_revision_is_a_user_error(monorepo: GitRepo) -> None:
     with pytest.raises(HandrailError, match="unknown revision 'no-such-branch'"):
         graph_of(monorepo, "no-such-branch")
+
+
+# -- a head's graph derived from its base's --------------------------------------------------
+
+# (what the base adds first, the change's files, the change's renames)
+CHANGES = {
+    "a file's imports change": ({}, {REPORTS: "from common import money\n"}, None),
+    "a file gains a syntax error": ({}, {MONEY: "def (\n"}, None),
+    "a broken file is fixed": (
+        {},
+        {"services/billing/app/broken.py": "import payments.core\n"},
+        None,
+    ),
+    # views.py is unchanged, but `from payments import api2` now names a module of its own.
+    "a new module takes over a name": (
+        {VIEWS: "from payments import api2\n", "libs/payments/payments/__init__.py": "api2 = 1\n"},
+        {"libs/payments/payments/api2.py": "from .core import charge\n"},
+        None,
+    ),
+    "an imported module is deleted": ({}, {MONEY: None}, None),
+    "an imported module is renamed": ({}, {}, {MONEY: "src/common/cash.py"}),
+    "a package appears": (
+        {},
+        {"src/common/sub/__init__.py": "", "src/common/sub/x.py": "from common import a\n"},
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize(("setup", "files", "renames"), CHANGES.values(), ids=CHANGES.keys())
+def test_a_heads_graph_derived_from_its_bases_equals_one_built_from_scratch(
+    monorepo: GitRepo, make_repo, setup, files, renames
+) -> None:
+    if setup:
+        monorepo.commit("base", setup)
+    base = monorepo.git("rev-parse", "HEAD").strip()
+    monorepo.commit("the change", files, renames=renames)
+    repo = git.open_repo(monorepo.path)
+    import_graph(repo, base)  # the base's graph is cached, as after a run on main
+    backend = CountingPython()
+    derived = import_graph(repo, "HEAD", [backend], near=base)
+    # Built from scratch in a second clone, which has no cache to derive from.
+    clone = make_repo("clone")
+    clone.git("pull", "-q", str(monorepo.path), "main")
+    assert derived == import_graph(git.open_repo(clone.path), "HEAD")
+    assert backend.builds == 1
+
+
+def test_a_derived_graph_reads_only_the_files_that_can_differ(
+    monorepo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = git.open_repo(monorepo.path)
+    import_graph(repo, "HEAD")
+    base = monorepo.git("rev-parse", "HEAD").strip()
+    monorepo.commit("reports use money", {REPORTS: "from common import money\n"})
+    read: list[str] = []
+    real = git.read_blobs
+
+    def counting(repo_info, blob_ids):
+        ids = list(blob_ids)
+        read.extend(ids)
+        return real(repo_info, ids)
+
+    monkeypatch.setattr(git, "read_blobs", counting)
+    graph = import_graph(repo, "HEAD", near=base)
+    assert read == [monorepo.git("rev-parse", f"HEAD:{REPORTS}").strip()]
+    assert (REPORTS, MONEY) in graph.edges

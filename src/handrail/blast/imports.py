@@ -1,10 +1,14 @@
 """Import graphs: which file imports which, and what a change reaches through them.
 
 Each language is a backend behind a small protocol. A backend reads the files of one commit,
-written to a scratch directory from git's object store (never the work tree, so a bare
-repository works as well). Its edges are cached under `<git-dir>/handrail/imports/`, keyed by
+given to it in memory from git's object store (never the work tree, so a bare repository works
+as well). Its edges are cached under `<git-dir>/handrail/imports/`, keyed by
 backend, backend version and the commit's tree id: equal trees hold equal files, so any commit
 that records the same tree reuses the entry, and any change to a file makes a new key.
+
+A pull request's head is a new tree each time, but its base's graph is usually cached: the head's
+graph is then derived from it by re-reading only the files the difference can affect (see
+`_derive`), which on a large repository is a fraction of reading every file.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import contextlib
 import os
 import tempfile
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Protocol
@@ -59,8 +63,13 @@ class ImportBackend(Protocol):
     # Whether `path` (repository-relative, POSIX) is a file this backend reads.
     def handles(self, path: str) -> bool: ...
 
-    # The edges among `files`, written under `root`, which is scratch the backend may change.
-    def edges(self, root: Path, files: Sequence[str]) -> ImportGraph: ...
+    # The edges among `files` (path → content). Which file an import names may depend on which
+    # files exist, never on what the other files hold.
+    def edges(self, files: Mapping[str, bytes]) -> ImportGraph: ...
+
+    # The files an import of `path` resolves to while `path` does not exist (for Python, the
+    # enclosing packages' __init__.py): adding `path` may move those imports onto it.
+    def stand_ins(self, path: str) -> Iterable[str]: ...
 
 
 def default_backends() -> tuple[ImportBackend, ...]:
@@ -75,19 +84,40 @@ def cache_folder(repo: git.RepoInfo) -> Path:
 
 
 def import_graph(
-    repo: git.RepoInfo, rev: str = "HEAD", backends: Sequence[ImportBackend] | None = None
+    repo: git.RepoInfo,
+    rev: str = "HEAD",
+    backends: Sequence[ImportBackend] | None = None,
+    *,
+    near: str | None = None,
 ) -> ImportGraph:
-    """The import graph of the files `rev` records, built only for backends the cache lacks."""
+    """The import graph of the files `rev` records, built only for backends the cache lacks.
+
+    `near` names a revision close to `rev` (a change's base): where its graph is cached and
+    `rev`'s is not, `rev`'s is derived from it rather than built from every file.
+    """
     tree = git.tree_id(repo, rev)
+    near_tree = git.tree_id(repo, near) if near is not None else None
     graphs: list[ImportGraph] = []
     missing: dict[Path, ImportBackend] = {}
+    derivable: dict[Path, tuple[ImportBackend, ImportGraph]] = {}
     for backend in backends if backends is not None else default_backends():
-        entry = cache_folder(repo) / f"{backend.name}-{backend.version}-{tree}.json"
+        entry = _entry_path(repo, backend, tree)
         cached = _read_entry(entry)
-        if cached is None:
+        if cached is not None:
+            graphs.append(cached)
+            continue
+        near_graph = _read_entry(_entry_path(repo, backend, near_tree)) if near_tree else None
+        if near_graph is None:
             missing[entry] = backend
         else:
-            graphs.append(cached)
+            derivable[entry] = (backend, near_graph)
+    if derivable:
+        assert near_tree is not None
+        changes = git.changed_paths(repo, near_tree, tree)
+        for entry, (backend, near_graph) in derivable.items():
+            graph = _derive(repo, tree, backend, near_graph, changes)
+            _write_entry(entry, graph)
+            graphs.append(graph)
     if missing:
         built = _build(repo, tree, list(missing.values()))
         for entry, graph in zip(missing, built, strict=True):
@@ -99,29 +129,84 @@ def import_graph(
     )
 
 
-def _build(repo: git.RepoInfo, tree: str, backends: list[ImportBackend]) -> list[ImportGraph]:
-    blobs = [
+def _entry_path(repo: git.RepoInfo, backend: ImportBackend, tree: str) -> Path:
+    return cache_folder(repo) / f"{backend.name}-{backend.version}-{tree}.json"
+
+
+def _blobs(repo: git.RepoInfo, tree: str) -> list[tuple[str, str]]:
+    return [
         (path, blob)
         for path, blob in git.list_blobs(repo, tree)
         # A crafted tree may name "../x": git refuses to check that out, and so do we.
         if ".." not in PurePosixPath(path).parts
     ]
+
+
+def _build(repo: git.RepoInfo, tree: str, backends: list[ImportBackend]) -> list[ImportGraph]:
+    blobs = _blobs(repo, tree)
     files = [[path for path, _ in blobs if backend.handles(path)] for backend in backends]
-    wanted = set().union(*files)
-    paths_of: dict[str, list[str]] = {}  # many files share a blob (empty __init__.py files)
+    contents = _contents(repo, blobs, set().union(*files))
+    return [
+        backend.edges({path: contents[path] for path in handled})
+        for backend, handled in zip(backends, files, strict=True)
+    ]
+
+
+def _derive(
+    repo: git.RepoInfo,
+    tree: str,
+    backend: ImportBackend,
+    near: ImportGraph,
+    changes: Sequence[tuple[str, str | None]],
+) -> ImportGraph:
+    """The graph of `tree` from the graph of a nearby tree and the (path, old path) changes
+    between them.
+
+    Only importers whose edges can differ are read again: the changed files, the importers of
+    files that are gone (their imports now resolve elsewhere) and the importers of the stand-ins
+    of new files (their imports may now resolve to the new file). Every other file of the tree
+    is given empty, so that the backend resolves names against exactly the tree's files.
+    """
+    blobs = [(path, blob) for path, blob in _blobs(repo, tree) if backend.handles(path)]
+    present = {path for path, _ in blobs}
+    known = {path for edge in near.edges for path in edge} | {u.path for u in near.unparsed}
+    importers: dict[str, set[str]] = {}
+    for importer, imported in near.edges:
+        importers.setdefault(imported, set()).add(importer)
+    changed = {p for path, old in changes for p in (path, old) if p and backend.handles(p)}
+    gone = changed - present
+    # A file the nearby graph never mentions may be new: over-reading is safe, missing is not.
+    new = {path for path in changed & present if path not in known}
+    moved_targets = gone | {s for path in new for s in backend.stand_ins(path)}
+    affected = present & (
+        changed | {importer for target in moved_targets for importer in importers.get(target, ())}
+    )
+    reread = backend.edges(dict.fromkeys(present, b"") | _contents(repo, blobs, affected))
+    kept = {
+        (importer, imported)
+        for importer, imported in near.edges
+        if importer not in affected and importer in present and imported in present
+    }
+    unparsed = [u for u in near.unparsed if u.path in present and u.path not in affected]
+    unparsed += [u for u in reread.unparsed if u.path in affected]
+    return ImportGraph(
+        frozenset(kept | {edge for edge in reread.edges if edge[0] in affected}),
+        tuple(sorted(unparsed, key=lambda u: u.path)),
+    )
+
+
+def _contents(
+    repo: git.RepoInfo, blobs: Sequence[tuple[str, str]], wanted: set[str]
+) -> dict[str, bytes]:
+    """The content of each `wanted` file of `blobs`, each blob read once (many files share one,
+    such as empty __init__.py files)."""
+    paths_of: dict[str, list[str]] = {}
     for path, blob in blobs:
         if path in wanted:
             paths_of.setdefault(blob, []).append(path)
-    with tempfile.TemporaryDirectory(prefix="handrail-imports-") as scratch:
-        root = Path(scratch)
-        for blob, content in git.read_blobs(repo, paths_of):
-            for path in paths_of[blob]:
-                target = root / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(content)
-        return [
-            backend.edges(root, handled) for backend, handled in zip(backends, files, strict=True)
-        ]
+    return {
+        path: content for blob, content in git.read_blobs(repo, paths_of) for path in paths_of[blob]
+    }
 
 
 class _Entry(msgspec.Struct, forbid_unknown_fields=True):

@@ -1,4 +1,4 @@
-"""Python imports, read by grimp from the packages of a materialised tree.
+"""Python imports, read by grimp from the packages of a tree, held in memory.
 
 Imports inside functions count, as they run too; imports under `if TYPE_CHECKING:` do not,
 because they never run.
@@ -6,19 +6,15 @@ because they never run.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import posixpath
+import tempfile
 import tokenize
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from handrail.blast.imports import Edge, ImportGraph, UnparsedFile
-
-if TYPE_CHECKING:
-    import grimp
 
 # Bump when finding packages or mapping modules to files changes what a tree yields.
 _RULES_VERSION = "1"
@@ -79,107 +75,37 @@ class PythonImports:
     def handles(self, path: str) -> bool:
         return path.endswith(".py")
 
-    def edges(self, root: Path, files: Sequence[str]) -> ImportGraph:
-        present = set(files)
+    def stand_ins(self, path: str) -> Iterator[str]:
+        """`from pkg import name` reads `pkg/name.py` when there is one, else `pkg`."""
+        for directory in _parents(path):
+            yield f"{directory}/__init__.py"
+
+    def edges(self, files: Mapping[str, bytes]) -> ImportGraph:
+        from handrail.blast.grimp_tree import Tree
+
+        sources, unparsed = _readable(files)
         edges: set[Edge] = set()
-        unparsed: dict[str, UnparsedFile] = {}
-        for packages in _rounds(find_packages(files)):
-            graph = _grimp_graph(root, packages, files, unparsed)
-            edges.update(_file_edges(graph, packages, present))
+        with tempfile.TemporaryDirectory(prefix="handrail-imports-") as scratch:
+            tree = Tree(sources, Path(scratch))
+            for packages in _rounds(find_packages(sources)):
+                found, failed = tree.edges({p.name: p.directory for p in packages})
+                edges |= found
+                for path, line in failed.items():
+                    unparsed[path] = UnparsedFile(path, f"syntax error at line {line or '?'}")
         return ImportGraph(frozenset(edges), tuple(unparsed[path] for path in sorted(unparsed)))
 
 
-def _grimp_graph(
-    root: Path,
-    packages: list[PythonPackage],
-    files: Sequence[str],
-    unparsed: dict[str, UnparsedFile],
-) -> grimp.ImportGraph:
-    """One grimp graph of `packages`. A file grimp cannot read is recorded in `unparsed` and
-    emptied (it stays importable, its own imports are unknown), then grimp tries again."""
-    import grimp
-    from grimp.exceptions import SourceSyntaxError
-
-    with _package_directories({p.name: str(root / p.directory) for p in packages}):
-        while True:
-            try:
-                # grimp's own cache is keyed by file modification times, which mean nothing in
-                # a scratch directory; ours is keyed by the tree.
-                return grimp.build_graph(
-                    *(p.name for p in packages),
-                    cache_dir=None,
-                    exclude_type_checking_imports=True,
-                )
-            except SourceSyntaxError as exc:
-                path = Path(exc.filename).relative_to(root).as_posix()
-                unreadable = [UnparsedFile(path, f"syntax error at line {exc.lineno or '?'}")]
-            except UnicodeError:
-                # grimp names the file only inside its message: find every such file ourselves.
-                unreadable = _undecodable(root, _inside(packages, files))
-                if not unreadable:
-                    raise
-            for problem in unreadable:
-                unparsed[problem.path] = problem
-                (root / problem.path).write_bytes(b"")
-
-
-def _inside(packages: list[PythonPackage], files: Sequence[str]) -> list[str]:
-    prefixes = tuple(f"{package.directory}/" for package in packages)
-    return [path for path in files if path.startswith(prefixes)]
-
-
-def _undecodable(root: Path, files: list[str]) -> list[UnparsedFile]:
-    """Files that are not text in their declared encoding (UTF-8 unless a coding line says
-    otherwise)."""
-    found = []
-    for path in files:
-        raw = (root / path).read_bytes()
+def _readable(files: Mapping[str, bytes]) -> tuple[dict[str, bytes], dict[str, UnparsedFile]]:
+    """The files, where one that is not text in its declared encoding (UTF-8 unless a coding
+    line says otherwise) is emptied and recorded as unparsed."""
+    sources: dict[str, bytes] = {}
+    unparsed: dict[str, UnparsedFile] = {}
+    for path, raw in files.items():
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
             raw.decode(encoding)
+            sources[path] = raw
         except (SyntaxError, UnicodeDecodeError) as exc:
-            found.append(UnparsedFile(path, f"not readable as Python source text: {exc}"))
-    return found
-
-
-@dataclass(frozen=True)
-class _KnownPackages:
-    """grimp's package finder, answering from our own table of package directories."""
-
-    directories: dict[str, str]
-
-    def determine_package_directories(self, package_name: str, file_system: object) -> set[str]:
-        return {self.directories[package_name]}
-
-
-@contextlib.contextmanager
-def _package_directories(directories: dict[str, str]) -> Iterator[None]:
-    """Make grimp look packages up in `directories` rather than on sys.path: importlib answers
-    with an already imported module of the same name, so analysing handrail's own repository
-    (or any package that handrail itself imports) would silently read the installed copy."""
-    from grimp.application.config import settings
-
-    previous = settings.PACKAGE_FINDER
-    settings.configure(PACKAGE_FINDER=_KnownPackages(directories))
-    try:
-        yield
-    finally:
-        settings.configure(PACKAGE_FINDER=previous)
-
-
-def _file_edges(
-    graph: grimp.ImportGraph, packages: list[PythonPackage], present: set[str]
-) -> Iterator[Edge]:
-    directories = {package.name: package.directory for package in packages}
-    file_of = {module: _module_file(module, directories, present) for module in graph.modules}
-    for module, importer in file_of.items():
-        for imported in graph.find_modules_directly_imported_by(module):
-            yield importer, file_of[imported]
-
-
-def _module_file(module: str, directories: dict[str, str], present: set[str]) -> str:
-    """`pkg.mod` is pkg/mod/__init__.py (a package wins, as in Python) or else pkg/mod.py."""
-    top, *rest = module.split(".")
-    base = "/".join([directories[top], *rest])
-    package = f"{base}/__init__.py"
-    return package if package in present else f"{base}.py"
+            sources[path] = b""
+            unparsed[path] = UnparsedFile(path, f"not readable as Python source text: {exc}")
+    return sources, unparsed

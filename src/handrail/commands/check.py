@@ -132,10 +132,11 @@ def run(args: argparse.Namespace) -> int:
         commits, git.read_notes(repo, PROVENANCE_NOTES, [c.sha for c in commits])
     )
     # Importers as of the head; for files the change deletes or renames away, only the base's
-    # graph knows who used them.
-    edges = import_graph(repo, head).edges
+    # graph knows who used them. The head's graph is derived from the base's when that is cached.
+    edges: frozenset[tuple[str, str]] = frozenset()
     if set(changed) - set(git.list_files(repo, head)):
-        edges |= import_graph(repo, base).edges
+        edges = import_graph(repo, base).edges
+    edges |= import_graph(repo, head, near=base).edges
     dependents = [
         (d.component, d.explanation) for d in component_dependents(catalog, edges, changed)
     ]
