@@ -310,7 +310,98 @@ def test_signed_approvals_verify_and_tampering_is_caught(
     assert tampered.json["approvals"][0]["why"] == "signature does not verify for ana@shop.example"
 
 
-def test_sign_needs_ssh_signing(shop: GitRepo, handrail, monkeypatch) -> None:
+@pytest.fixture
+def gnupg_home(monkeypatch):
+    """A keyring of its own, with a short path: gpg-agent's socket must fit in 108 bytes."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    home = tempfile.mkdtemp(prefix="gpg-", dir="/tmp")
+    monkeypatch.setenv("GNUPGHOME", home)
+    yield home
+    subprocess.run(["gpgconf", "--kill", "gpg-agent"], check=False, capture_output=True)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def _gpg_key(user_id: str) -> str:
+    """A new signing key for `user_id` in $GNUPGHOME; its fingerprint."""
+    import subprocess
+
+    subprocess.run(
+        ["gpg", "--batch", "--passphrase", "", "--quick-gen-key", user_id, "ed25519", "sign"],
+        check=True,
+        capture_output=True,
+    )
+    listing = subprocess.run(
+        ["gpg", "--batch", "--with-colons", "--list-keys", user_id],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr"))
+
+
+def test_openpgp_signed_approvals_verify_against_the_keyring(
+    shop: GitRepo, handrail, monkeypatch, gnupg_home: str
+) -> None:
+    import json
+
+    fingerprint = _gpg_key("Ana Diaz <ana@shop.example>")
+    shop.commit(
+        "fix", {"checkout/__init__.py": "from libs.payments import api\nZ = 3\n"}, author=BO
+    )
+    shop.git("config", "user.signingkey", fingerprint)
+    shop.git("config", "commit.gpgsign", "true")  # gpg.format unset: OpenPGP, git's default
+    approve(handrail, shop, ANA, monkeypatch)
+    record = json.loads(shop.git("notes", "--ref=refs/notes/handrail-approvals", "show", "HEAD"))
+    assert record["signature"].startswith("-----BEGIN PGP SIGNATURE-----")
+    signed = check(handrail, shop)
+    assert signed.json["decision"] == "pass"
+    assert signed.json["approvals"][0]["why"].endswith("(signature valid)")
+
+
+def test_an_openpgp_key_without_the_approvers_address_does_not_count(
+    shop: GitRepo, handrail, monkeypatch, gnupg_home: str
+) -> None:
+    # Bo signs with his own key, but records the approval under Ana's name.
+    shop.git("config", "user.signingkey", _gpg_key("Bo Chan <bo@shop.example>"))
+    shop.commit(
+        "fix", {"checkout/__init__.py": "from libs.payments import api\nZ = 3\n"}, author=BO
+    )
+    act_as(monkeypatch, ANA)
+    assert handrail("--repo", shop.path, "approve", "--sign").code == 0
+    forged = check(handrail, shop)
+    assert forged.json["decision"] == "needs_approval"
+    why = forged.json["approvals"][0]["why"]
+    assert why.startswith("signature is by key ") and "no user id for ana@shop.example" in why
+
+
+def test_an_openpgp_signature_from_an_unknown_key_is_judged_as_unsigned(
+    shop: GitRepo, handrail, monkeypatch, gnupg_home: str
+) -> None:
+    import subprocess
+
+    fingerprint = _gpg_key("Ana Diaz <ana@shop.example>")
+    shop.git("config", "user.signingkey", fingerprint)
+    shop.commit(
+        "fix", {"checkout/__init__.py": "from libs.payments import api\nZ = 3\n"}, author=BO
+    )
+    act_as(monkeypatch, ANA)
+    assert handrail("--repo", shop.path, "approve", "--sign").code == 0
+    subprocess.run(
+        ["gpg", "--batch", "--yes", "--delete-secret-and-public-key", fingerprint],
+        check=True,
+        capture_output=True,
+    )
+    result = check(handrail, shop)
+    assert "not verifiable here (public key" in result.json["approvals"][0]["why"]
+    assert result.json["decision"] == "pass"  # it counts as an unsigned approval would
+
+
+def test_x509_signing_is_refused_plainly(shop: GitRepo, handrail, monkeypatch) -> None:
+    shop.git("config", "gpg.format", "x509")
     act_as(monkeypatch, ANA)
     result = handrail("--repo", shop.path, "approve", "--sign")
-    assert result.code == 2 and "SSH signing" in result.err
+    assert result.code == 2 and "SSH or OpenPGP keys only" in result.err
+    assert shop.git("notes", "--ref=refs/notes/handrail-approvals", "list") == ""

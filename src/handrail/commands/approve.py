@@ -11,7 +11,7 @@ from handrail.commands.common import open_repo
 from handrail.errors import HandrailError
 from handrail.model import Identity
 from handrail.policy.approvals import NOTES_REF, Approval, encode, signed_payload
-from handrail.policy.signing import sign, ssh_signing
+from handrail.policy.signing import sign, signing_setup
 from handrail.render import json as json_out
 from handrail.render.text import console
 
@@ -36,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sign",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="sign with git's SSH signing key (default: when git signs commits: commit.gpgsign)",
+        help="sign with git's signing key, SSH or OpenPGP (default: when git signs commits:"
+        " commit.gpgsign)",
     )
 
 
@@ -44,13 +45,8 @@ def _signed(repo: git.RepoInfo, approval: Approval, wanted: bool | None) -> Appr
     signs_commits = (git.config_value(repo, "commit.gpgsign") or "").lower() in _TRUE
     if not (signs_commits if wanted is None else wanted):
         return approval
-    setup = ssh_signing(repo)
-    if setup is None:
-        raise HandrailError(
-            "signing approvals uses git's SSH signing (git config gpg.format ssh and"
-            " user.signingkey); OpenPGP and X.509 keys are not supported: use --no-sign"
-        )
-    return replace(approval, signature=sign(signed_payload(approval), setup))
+    signature = sign(signed_payload(approval), signing_setup(repo), approval.approver.email)
+    return replace(approval, signature=signature)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -27,7 +27,7 @@ from handrail.policy.controls import ChangeFacts, Reach, required_controls
 from handrail.policy.decision import decide
 from handrail.policy.github import fetch_reviews, pull_request_context
 from handrail.policy.rules import load_rules
-from handrail.policy.signing import ssh_signing, verify
+from handrail.policy.signing import signing_setup, verify
 from handrail.provenance import NOTES_REF as PROVENANCE_NOTES
 from handrail.provenance import change_provenance
 from handrail.render import check as render
@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
     people = merge_people(identities, mailmap=mailmap_of(repo), roster=roster(config))
     authors = {people.of(c.author.identity).id for c in commits}
     entries = {p.id: p for p in config.person}
-    signing = ssh_signing(repo)
+    signing = signing_setup(repo)
     verdicts = judge(
         approvals,
         head,
