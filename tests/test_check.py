@@ -405,3 +405,17 @@ def test_x509_signing_is_refused_plainly(shop: GitRepo, handrail, monkeypatch) -
     result = handrail("--repo", shop.path, "approve", "--sign")
     assert result.code == 2 and "SSH or OpenPGP keys only" in result.err
     assert shop.git("notes", "--ref=refs/notes/handrail-approvals", "list") == ""
+
+
+def test_one_run_gives_json_and_appends_the_markdown_summary(
+    shop: GitRepo, handrail, tmp_path: Path
+) -> None:
+    shop.commit("drop", {"migrations/V2__drop.sql": "DROP TABLE orders;\n"}, author=BO)
+    summary = tmp_path / "summary.md"
+    summary.write_text("# earlier step\n")
+    result = check(handrail, shop, "--summary", str(summary))
+    assert result.json["decision"] == "needs_approval"
+    markdown = handrail("--repo", shop.path, "check", "--base", "main", "--format", "markdown")
+    assert summary.read_text() == "# earlier step\n" + markdown.out
+    unwritable = check(handrail, shop, "--summary", str(tmp_path / "missing" / "summary.md"))
+    assert unwritable.code == 2 and "cannot write the summary" in unwritable.err

@@ -41,6 +41,7 @@ examples:
   handrail check --base main --head feature --format json
   handrail check --base main --plan plan.json           with a Terraform plan (terraform show -json)
   handrail check --base main --format markdown          a pull-request comment
+  handrail check --base main --format json --summary "$GITHUB_STEP_SUMMARY"
 
 The policy and components that judge a change are those of --base, never the change's own.
 Exit 0: pass; 1: needs approval or blocked; 2: usage, configuration or input error.
@@ -57,6 +58,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="FILE",
         help="a Terraform plan as JSON (terraform show -json); repeatable",
+    )
+    parser.add_argument(
+        "--summary",
+        type=Path,
+        metavar="FILE",
+        help="also append the Markdown report to FILE (e.g. $GITHUB_STEP_SUMMARY)",
     )
 
 
@@ -207,5 +214,15 @@ def run(args: argparse.Namespace) -> int:
         verdicts=verdicts,
         files=changed,
     )
+    if args.summary is not None:
+        _append_summary(args.summary, render.markdown(data))
     render.emit(data, args.format)
     return 0 if decision == "pass" else 1
+
+
+def _append_summary(path: Path, markdown: str) -> None:
+    try:
+        with path.open("a", encoding="utf-8") as out:
+            out.write(markdown)
+    except OSError as exc:
+        raise HandrailError(f"{path}: cannot write the summary: {exc.strerror}") from exc
