@@ -345,6 +345,9 @@ def test_several_backends_are_merged_and_cached_apart(monorepo: GitRepo) -> None
         def stand_ins(self, path: str) -> list[str]:
             return []
 
+        def rebuilds_on(self, path: str, added_or_removed: bool) -> bool:
+            return False
+
     repo = git.open_repo(monorepo.path)
     graph = import_graph(repo, "HEAD", [PythonImports(), Docs()])
     assert graph.edges == EXPECTED_EDGES | {("handrail.toml", API)}
@@ -384,6 +387,12 @@ CHANGES = {
     "a package appears": (
         {},
         {"src/common/sub/__init__.py": "", "src/common/sub/x.py": "from common import a\n"},
+        None,
+    ),
+    # scripts/ held loose files; an __init__.py makes them a package whose imports now count.
+    "a folder of scripts becomes a package": (
+        {"scripts/run.py": "from common import money\n"},
+        {"scripts/__init__.py": ""},
         None,
     ),
 }

@@ -71,12 +71,19 @@ class ImportBackend(Protocol):
     # enclosing packages' __init__.py): adding `path` may move those imports onto it.
     def stand_ins(self, path: str) -> Iterable[str]: ...
 
+    # Whether changing `path` (adding or removing it, when `added_or_removed`) can move imports
+    # beyond its stand-ins: a manifest naming packages, a file that makes a folder a package.
+    # Then the graph is built anew rather than derived. A file whose mere editing does (a
+    # manifest) is read for resolution even where it is not re-read for its own imports.
+    def rebuilds_on(self, path: str, added_or_removed: bool) -> bool: ...
+
 
 def default_backends() -> tuple[ImportBackend, ...]:
     # Imported here because the backends import this module's types.
+    from handrail.blast.javascript_imports import JavaScriptImports
     from handrail.blast.python_imports import PythonImports
 
-    return (PythonImports(),)
+    return (PythonImports(), JavaScriptImports())
 
 
 def cache_folder(repo: git.RepoInfo) -> Path:
@@ -111,15 +118,21 @@ def import_graph(
             missing[entry] = backend
         else:
             derivable[entry] = (backend, near_graph)
+    blobs = None  # listed once, for whichever backends need the tree's files
     if derivable:
         assert near_tree is not None
         changes = git.changed_paths(repo, near_tree, tree)
+        blobs = _blobs(repo, tree)
         for entry, (backend, near_graph) in derivable.items():
-            graph = _derive(repo, tree, backend, near_graph, changes)
+            graph = _derive(repo, blobs, backend, near_graph, changes)
+            if graph is None:
+                missing[entry] = backend
+                continue
             _write_entry(entry, graph)
             graphs.append(graph)
     if missing:
-        built = _build(repo, tree, list(missing.values()))
+        blobs = _blobs(repo, tree) if blobs is None else blobs
+        built = _build(repo, blobs, list(missing.values()))
         for entry, graph in zip(missing, built, strict=True):
             _write_entry(entry, graph)
             graphs.append(graph)
@@ -142,8 +155,9 @@ def _blobs(repo: git.RepoInfo, tree: str) -> list[tuple[str, str]]:
     ]
 
 
-def _build(repo: git.RepoInfo, tree: str, backends: list[ImportBackend]) -> list[ImportGraph]:
-    blobs = _blobs(repo, tree)
+def _build(
+    repo: git.RepoInfo, blobs: list[tuple[str, str]], backends: list[ImportBackend]
+) -> list[ImportGraph]:
     files = [[path for path, _ in blobs if backend.handles(path)] for backend in backends]
     contents = _contents(repo, blobs, set().union(*files))
     return [
@@ -154,20 +168,20 @@ def _build(repo: git.RepoInfo, tree: str, backends: list[ImportBackend]) -> list
 
 def _derive(
     repo: git.RepoInfo,
-    tree: str,
+    tree_blobs: list[tuple[str, str]],
     backend: ImportBackend,
     near: ImportGraph,
     changes: Sequence[tuple[str, str | None]],
-) -> ImportGraph:
-    """The graph of `tree` from the graph of a nearby tree and the (path, old path) changes
-    between them.
+) -> ImportGraph | None:
+    """The graph of a tree (its files: `tree_blobs`) from the graph of a nearby tree and the
+    (path, old path) changes between them; None when the changes call for building it anew.
 
     Only importers whose edges can differ are read again: the changed files, the importers of
     files that are gone (their imports now resolve elsewhere) and the importers of the stand-ins
     of new files (their imports may now resolve to the new file). Every other file of the tree
     is given empty, so that the backend resolves names against exactly the tree's files.
     """
-    blobs = [(path, blob) for path, blob in _blobs(repo, tree) if backend.handles(path)]
+    blobs = [(path, blob) for path, blob in tree_blobs if backend.handles(path)]
     present = {path for path, _ in blobs}
     known = {path for edge in near.edges for path in edge} | {u.path for u in near.unparsed}
     importers: dict[str, set[str]] = {}
@@ -177,11 +191,16 @@ def _derive(
     gone = changed - present
     # A file the nearby graph never mentions may be new: over-reading is safe, missing is not.
     new = {path for path in changed & present if path not in known}
+    if any(backend.rebuilds_on(path, path in new | gone) for path in changed):
+        return None
     moved_targets = gone | {s for path in new for s in backend.stand_ins(path)}
     affected = present & (
         changed | {importer for target in moved_targets for importer in importers.get(target, ())}
     )
-    reread = backend.edges(dict.fromkeys(present, b"") | _contents(repo, blobs, affected))
+    resolving = {path for path in present if backend.rebuilds_on(path, False)}
+    reread = backend.edges(
+        dict.fromkeys(present, b"") | _contents(repo, blobs, affected | resolving)
+    )
     kept = {
         (importer, imported)
         for importer, imported in near.edges

@@ -80,6 +80,10 @@ class PythonImports:
         for directory in _parents(path):
             yield f"{directory}/__init__.py"
 
+    def rebuilds_on(self, path: str, added_or_removed: bool) -> bool:
+        """A new or removed __init__.py changes which folders are packages."""
+        return added_or_removed and posixpath.basename(path) == "__init__.py"
+
     def edges(self, files: Mapping[str, bytes]) -> ImportGraph:
         from handrail.blast.grimp_tree import Tree
 
