@@ -183,6 +183,7 @@ def start_log(repo: RepoInfo, shas: Sequence[str]) -> subprocess.Popen[bytes]:
             "--stdin",
             "-z",
             "--numstat",
+            "--summary",  # "create mode" / "delete mode" lines: numstat alone cannot tell
             "-M",
             "--no-textconv",
             "--no-ext-diff",
@@ -377,3 +378,108 @@ def config_value(repo: RepoInfo, key: str) -> str | None:
     """A git configuration value as git resolves it (repository, global, system); None if unset."""
     proc = spawn(repo.cwd, "config", "--get", key)
     return proc.stdout.decode("utf-8", "replace").strip() if proc.returncode == 0 else None
+
+
+# -- the history of a path: what docs freshness asks ---------------------------------------------
+
+
+def last_commits(repo: RepoInfo, rev: str, paths: Sequence[str]) -> dict[str, str]:
+    """The commit that last changed each of `paths` in the history of `rev` (one git process,
+    stopped as soon as every path has been seen)."""
+    wanted = set(paths)
+    found: dict[str, str] = {}
+    if not wanted:
+        return found
+    proc = subprocess.Popen(
+        [
+            "git",
+            *_CONFIG,
+            "--literal-pathspecs",
+            "log",
+            "--format=%x01%H",
+            "--name-only",
+            "--no-renames",
+            rev,
+            "--",
+            *sorted(wanted),
+        ],
+        cwd=repo.cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=_environment(),
+    )
+    assert proc.stdout is not None
+    try:
+        commit = ""
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "surrogateescape").rstrip("\n")
+            if line.startswith("\x01"):
+                commit = line[1:]
+            elif line in wanted and line not in found:
+                found[line] = commit
+                if len(found) == len(wanted):
+                    break
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+    return found
+
+
+def commits_touching(repo: RepoInfo, since: str, rev: str, path: str) -> list[str]:
+    """Commits after `since` up to `rev` that changed `path`, oldest first."""
+    out = run(
+        repo.cwd, "log", "--format=%H", "--reverse", "--no-merges", f"{since}..{rev}", "--", path
+    )
+    return out.decode().split()
+
+
+def deleting_commit(repo: RepoInfo, since: str, rev: str, path: str) -> str | None:
+    """The first commit after `since` up to `rev` that deleted `path` (or a file under it)."""
+    out = run(
+        repo.cwd,
+        "log",
+        "--format=%H",
+        "--reverse",
+        "--no-renames",
+        "--diff-filter=D",
+        f"{since}..{rev}",
+        "--",
+        path,
+    )
+    shas = out.decode().split()
+    return shas[0] if shas else None
+
+
+def blob_ids(repo: RepoInfo, specs: Sequence[str]) -> dict[str, str | None]:
+    """{"rev:path": blob id, or None when there is no such file} from one `git cat-file`."""
+    if not specs:
+        return {}
+    out = run(repo.cwd, "cat-file", "--batch-check", stdin=("\n".join(specs) + "\n").encode())
+    answers: dict[str, str | None] = {}
+    for spec, line in zip(specs, out.decode("utf-8", "surrogateescape").splitlines(), strict=False):
+        fields = line.split()
+        answers[spec] = fields[0] if len(fields) == 3 and fields[1] == "blob" else None
+    return answers
+
+
+def commit_before(repo: RepoInfo, rev: str, when: str) -> str | None:
+    """The newest commit of `rev`'s history made on or before `when` (a date git understands)."""
+    out = run(repo.cwd, "rev-list", "-1", f"--before={when}", rev, "--")
+    return out.decode().strip() or None
+
+
+def ignored_paths(repo: RepoInfo, paths: Sequence[str]) -> set[str]:
+    """Those of `paths` the repository's ignore rules exclude (generated, never committed)."""
+    if not paths or repo.work_tree is None:
+        return set()
+    proc = spawn(
+        repo.cwd,
+        "check-ignore",
+        "--no-index",
+        "-z",
+        "--stdin",
+        stdin="\0".join(paths).encode() + b"\0",
+    )
+    return {p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p}

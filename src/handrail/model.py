@@ -39,6 +39,7 @@ class FileChange:
     added: int | None
     deleted: int | None
     old_path: str | None = None  # set when the file was renamed or copied from here
+    status: str = "M"  # "A": the commit created the file, "D": deleted it, "M": anything else
 
     @property
     def binary(self) -> bool:

@@ -21,7 +21,7 @@ from handrail.model import Commit, FileChange, Identity, Signature
 Wanted = set[int] | None
 
 # Bump when the mined fields or their meaning change: an older cache is then rebuilt.
-FORMAT_VERSION = "3"
+FORMAT_VERSION = "4"
 
 # Another run may hold the write lock for one batch; waiting this long is still sane.
 _BUSY_TIMEOUT_SECONDS = 600
@@ -36,7 +36,7 @@ _TABLES = {
     " committer INTEGER NOT NULL, committer_time INTEGER NOT NULL,"
     " committer_tz INTEGER NOT NULL, message TEXT NOT NULL, trailers TEXT NOT NULL)",
     "changes": "(commit_id INTEGER NOT NULL, path INTEGER NOT NULL, old_path INTEGER,"
-    " added INTEGER, deleted INTEGER)",
+    " added INTEGER, deleted INTEGER, status TEXT)",
     # A tip's ancestry is all stored; `reachable` counts it, so that when the cache holds
     # exactly that many commits, reading the tip's history needs no walk through parents.
     "tips": "(sha TEXT PRIMARY KEY, reachable INTEGER NOT NULL)",
@@ -215,6 +215,7 @@ class HistoryCache:
                 self._path(f.old_path) if f.old_path else None,
                 f.added,
                 f.deleted,
+                None if f.status == "M" else f.status,  # most changes: store nothing
             )
             for f in commit.files
         ]
@@ -232,7 +233,7 @@ class HistoryCache:
         self._db.executemany("INSERT INTO identities VALUES (?,?,?)", self._new_identities)
         self._db.executemany("INSERT INTO paths VALUES (?,?)", self._new_paths)
         self._db.executemany("INSERT INTO commits VALUES (?,?,?,?,?,?,?,?,?,?,?)", commit_rows)
-        self._db.executemany("INSERT INTO changes VALUES (?,?,?,?,?)", change_rows)
+        self._db.executemany("INSERT INTO changes VALUES (?,?,?,?,?,?)", change_rows)
         self._new_identities.clear()
         self._new_paths.clear()
 
@@ -277,7 +278,7 @@ class HistoryCache:
         rows = self._db.execute(
             "SELECT c.id, c.sha, c.parents, c.author, c.author_time, c.author_tz, c.committer,"
             " c.committer_time, c.committer_tz, c.message, c.trailers,"
-            " x.path, x.old_path, x.added, x.deleted"
+            " x.path, x.old_path, x.added, x.deleted, x.status"
             f" FROM commits c LEFT JOIN changes x ON x.commit_id = c.id {clause}"
         )
         current: tuple[object, ...] | None = None
@@ -288,10 +289,44 @@ class HistoryCache:
                     yield _commit(current, identities, files)
                 current, files = row, []
             if row[11] is not None:
-                path, old, added, deleted = row[11:]
-                files.append(FileChange(paths[path], added, deleted, paths[old] if old else None))
+                path, old, added, deleted, status = row[11:]
+                files.append(
+                    FileChange(
+                        paths[path], added, deleted, paths[old] if old else None, status or "M"
+                    )
+                )
         if current is not None and (wanted is None or current[0] in wanted):
             yield _commit(current, identities, files)
+
+    def file_changes(
+        self, wanted: Wanted
+    ) -> Iterator[tuple[int, Identity, int, str, str | None, str, int]]:
+        """(commit row id, author, author time, path, old path, status, lines added + deleted)
+        of each file a non-merge commit changes.
+
+        Lean on purpose: authorship over a large history needs these columns, not messages.
+        """
+        scope = self._scope(wanted)
+        identities = self._identities()
+        paths = {
+            row_id: path_text(raw) for row_id, raw in self._db.execute("SELECT id, path FROM paths")
+        }
+        where = f"{scope} AND" if scope else "WHERE"
+        for commit_id, author, when, path, old, status, lines in self._db.execute(
+            "SELECT c.id, c.author, c.author_time, x.path, x.old_path, x.status,"
+            " coalesce(x.added + x.deleted, 0)"
+            " FROM commits c JOIN changes x ON x.commit_id = c.id"
+            f" {where} instr(c.parents, ' ') = 0"
+        ):
+            yield (
+                commit_id,
+                identities[author],
+                when,
+                paths[path],
+                paths[old] if old else None,
+                status or "M",
+                lines,
+            )
 
     # -- aggregates: what summaries need, computed by SQLite instead of row by row ----------
 

@@ -74,6 +74,15 @@ class History:
         """Per author identity: commits, lines added and deleted, first and last commit."""
         return self._cache.by_author(self._wanted)
 
+    def file_changes(self) -> Iterator[tuple[int, Identity, int, str, str | None, str, int]]:
+        """Per file change of a non-merge commit: (commit id, author, author time, path,
+        old path, status "A"/"D"/"M", lines changed); much cheaper than whole commits."""
+        return self._cache.file_changes(self._wanted)
+
+    def commit_by_id(self, commit_id: int) -> Commit:
+        """One commit by the id `file_changes` gives."""
+        return self._cache.commit(commit_id)
+
     def first_and_last(self) -> tuple[Commit, Commit] | None:
         """The earliest and the latest commit by author date; None for an empty history."""
         ends = self._cache.edge_commits(self._wanted)

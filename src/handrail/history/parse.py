@@ -5,8 +5,10 @@ The stream is read in chunks, so memory holds one chunk and one commit, never th
 
 from __future__ import annotations
 
+import codecs
 import functools
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import BinaryIO
 
 from handrail.errors import HandrailError
@@ -64,19 +66,47 @@ def encode_trailers(pairs: tuple[tuple[str, str], ...]) -> str:
     return _TRAILER_SEP.join(f"{key}{_KEY_SEP}{value}" for key, value in pairs)
 
 
-class _Builder:
-    """Collects one commit's header and file lines."""
+def _unquote(raw: bytes) -> bytes:
+    """A path as `--summary` prints it: C-quoted by git when it holds special bytes."""
+    if not (raw.startswith(b'"') and raw.endswith(b'"')):
+        return raw
+    return codecs.escape_decode(raw[1:-1])[0]
 
-    __slots__ = ("fields", "files")
+
+# "--summary" lines that matter here; renames come from numstat, mode changes change nothing.
+_SUMMARY_STATUS = {b" create mode ": "A", b" delete mode ": "D"}
+
+
+class _Builder:
+    """Collects one commit's header, file lines and creations/deletions."""
+
+    __slots__ = ("fields", "files", "statuses")
 
     def __init__(self, header: bytes) -> None:
         self.fields = header[1:].split(b"\x1f", _HEADER_FIELDS - 1)
         if len(self.fields) != _HEADER_FIELDS:
             raise HandrailError(f"unexpected git log output near {header[:60]!r}")
         self.files: list[FileChange] = []
+        self.statuses: dict[str, str] = {}
+
+    def add_summary(self, text: bytes) -> None:
+        # " create mode 100644 path": the mode is one word, the path is the rest of the line.
+        for line in text.split(b"\n"):
+            status = _SUMMARY_STATUS.get(line[:13])
+            if status:
+                path = line[13:].partition(b" ")[2]
+                self.statuses[path_text(_unquote(path))] = status
 
     def build(self) -> Commit:
         sha, parents, an, ae, ad, cn, ce, cd, trailers, message = self.fields
+        files = self.files
+        if self.statuses:
+            files = [
+                replace(f, status=self.statuses[f.path])
+                if f.old_path is None and f.path in self.statuses
+                else f
+                for f in files
+            ]
         return Commit(
             sha=sha.decode(),
             parents=tuple(parents.decode().split()),
@@ -84,7 +114,7 @@ class _Builder:
             committer=_signature(cn, ce, cd),
             message=_text(message).rstrip("\n"),
             trailers=decode_trailers(_text(trailers)),
-            files=tuple(self.files),
+            files=tuple(files),
         )
 
 
@@ -113,6 +143,14 @@ def parse_log(stream: BinaryIO) -> Iterator[Commit]:
                     )
                     rename_counts, rename_paths = None, []
                 continue
+            if token.lstrip(b"\n").startswith(b" "):
+                # The summary ends a commit's file lines; the next header follows without a NUL.
+                summary, mark, token = token.partition(b"\x1e")
+                if current is not None:
+                    current.add_summary(summary)
+                if not mark:
+                    continue
+                token = mark + token
             if token.startswith(b"\x1e"):
                 if current is not None:
                     yield current.build()
@@ -128,6 +166,11 @@ def parse_log(stream: BinaryIO) -> Iterator[Commit]:
                 current.files.append(FileChange(path_text(path), _count(added), _count(deleted)))
             else:
                 rename_counts = (_count(added), _count(deleted))
+    if rest.lstrip(b"\n").startswith(b" "):
+        summary, mark, rest = rest.partition(b"\x1e")
+        if current is not None:
+            current.add_summary(summary)
+        rest = mark + rest
     if rest.startswith(b"\x1e"):
         # A last commit without file changes is not followed by a NUL.
         if current is not None:
