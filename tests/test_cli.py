@@ -31,7 +31,12 @@ def test_version_and_help_with_examples(handrail) -> None:
 
 
 # What each command needs beyond --repo and --format to run on a small repository.
-EXTRA_ARGUMENTS = {"init": ["--stdout"], "check": ["--base", "HEAD~1"]}
+EXTRA_ARGUMENTS = {
+    "init": ["--stdout"],
+    "check": ["--base", "HEAD~1"],
+    "guard": ["check", "--command", "ls"],
+    "docs": ["check"],
+}
 
 
 @pytest.mark.parametrize("command", [c.NAME for c in COMMANDS])

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from handrail import __version__, commands
 from handrail.errors import HandrailError
+
+if TYPE_CHECKING:
+    import argparse  # imported where the parser is built: the guard hook never needs it
 
 EXIT_INTERNAL_ERROR = 3
 ALL_FORMATS = ("text", "json", "markdown", "sarif")
@@ -30,6 +33,8 @@ examples:
 
 
 def _common_options(defaults: bool) -> argparse.ArgumentParser:
+    import argparse
+
     # Accepted before and after the subcommand; only the top level carries the defaults.
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument(
@@ -63,6 +68,8 @@ def _selected_command(argv: Sequence[str]) -> str | None:
 
 def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
     """The full parser; with `selected`, only that command's module is imported."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="handrail",
         description="Risk-proportional safeguards for AI-assisted software engineering.",
@@ -114,12 +121,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments == ["--version"]:  # answered before the parser imports every command
         print(f"handrail {__version__}")
         return 0
-    parser = build_parser(_selected_command(arguments))
-    args = parser.parse_args(arguments)
-    if args.format not in args.formats:
-        parser.error(f"{args.command} offers --format {', '.join(args.formats)}")
+    hook = None
+    if arguments[:1] == ["guard"]:  # the agent hook starts once per tool call: skip argparse
+        from handrail.commands.guard import fast_hook
+
+        hook = fast_hook(arguments[1:])
+    if hook is None:
+        parser = build_parser(_selected_command(arguments))
+        args = parser.parse_args(arguments)
+        if args.format not in args.formats:
+            parser.error(f"{args.command} offers --format {', '.join(args.formats)}")
     try:
-        return int(args.run(args))
+        return int(hook() if hook is not None else args.run(args))
     except HandrailError as error:
         print(f"handrail: error: {error}", file=sys.stderr)
         return error.exit_code

@@ -12,9 +12,12 @@ from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 
+from handrail.docs.settings import DocsSettings
 from handrail.errors import HandrailError
 from handrail.git import RepoInfo, read_blob, read_file
 from handrail.globs import compile_globs
+from handrail.guard.settings import GuardSettings
+from handrail.knowledge.settings import KnowledgeSettings
 
 CONFIG_FILE = "handrail.toml"
 
@@ -78,6 +81,9 @@ class Config(_Strict):
     component: list[ComponentConfig] = []
     person: list[PersonConfig] = []
     policy: PolicyConfig = msgspec.field(default_factory=PolicyConfig)
+    docs: DocsSettings = msgspec.field(default_factory=DocsSettings)
+    guard: GuardSettings = msgspec.field(default_factory=GuardSettings)
+    knowledge: KnowledgeSettings = msgspec.field(default_factory=KnowledgeSettings)
 
 
 _PATH_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")

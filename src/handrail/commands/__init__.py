@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-NAMES = ("check", "approve", "history", "people", "init", "config")
+NAMES = ("check", "approve", "guard", "knowledge", "docs", "history", "people", "init", "config")
 
 
 def load(name: str) -> ModuleType:

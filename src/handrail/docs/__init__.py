@@ -1,0 +1,1 @@
+"""Docs freshness: references docs make to code, checked against the code and its history."""

@@ -1,0 +1,198 @@
+"""The symbol index of a repository at a revision: definitions, never mere mentions.
+
+Each file is read once per blob id (`definitions.read`) and remembered under
+`<git-dir>/handrail/docs/`, so a warm run and an index of an older commit only read the files
+that changed. The index answers "does the code define this?" for every kind of reference.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import msgspec
+
+from handrail import git
+from handrail.docs import cache, definitions, shell
+from handrail.docs.definitions import Definition, FileSymbols, language_of, read, read_many
+
+# Below this many new files, starting worker processes costs more than it saves.
+_PARALLEL_THRESHOLD = 150
+_BATCH = 64
+
+# The Python names a definition can be looked up by.
+PYTHON_KINDS = frozenset({"function", "class", "method", "attribute"})
+
+
+@dataclass(frozen=True)
+class Located:
+    """A definition and the file that holds it."""
+
+    path: str
+    kind: str
+    name: str  # fully qualified for Python (`pkg.mod.Class.method`), as written otherwise
+    local: str  # the name as its file records it (`Class.method`)
+    line: int
+    signature: str
+    body: str
+
+
+class BlobSymbols:
+    """Per-blob definitions, read from the cache or parsed (in parallel when there are many)."""
+
+    def __init__(self, repo: git.RepoInfo) -> None:
+        self.repo = repo
+        self._location = cache.location(repo, "symbols", (definitions, shell))
+        self._entries: dict[str, FileSymbols] = cache.load(self._location, FileSymbols)
+        self._dirty = False
+
+    def get(self, items: Iterable[tuple[str, str]]) -> dict[str, FileSymbols]:
+        """{blob id: symbols} for (path, blob id) pairs whose path names an indexed language."""
+        wanted = {blob: language for path, blob in items if (language := language_of(path))}
+        missing = [(f"{lang}:{blob}", blob, lang) for blob, lang in wanted.items()]
+        missing = [m for m in missing if m[0] not in self._entries]
+        if missing:
+            contents = dict(git.read_blobs(self.repo, [blob for _, blob, _ in missing]))
+            parsed = _parse_all([(lang, contents[blob]) for _, blob, lang in missing])
+            for (key, _, _), symbols in zip(missing, parsed, strict=True):
+                self._entries[key] = symbols
+            self._dirty = True
+        return {blob: self._entries[f"{lang}:{blob}"] for blob, lang in wanted.items()}
+
+    def cached(self, path: str, blob: str) -> bool:
+        return f"{language_of(path)}:{blob}" in self._entries
+
+    def save(self) -> None:
+        if self._dirty:
+            cache.save(self._location, self._entries)
+            self._dirty = False
+
+
+def _parse_all(batch: list[tuple[str, bytes]]) -> list[FileSymbols]:
+    if len(batch) < _PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
+        return [read(language, content) for language, content in batch]
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Big files first spread the work evenly; the order is restored below.
+    order = sorted(range(len(batch)), key=lambda i: -len(batch[i][1]))
+    chunks = [order[i :: max(1, len(order) // _BATCH)] for i in range(max(1, len(order) // _BATCH))]
+    result: list[FileSymbols | None] = [None] * len(batch)
+    with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+        encoded = pool.map(read_many, [[batch[i] for i in chunk] for chunk in chunks])
+        for chunk, data in zip(chunks, encoded, strict=True):
+            for index, symbols in zip(
+                chunk, msgspec.msgpack.decode(data, type=list[FileSymbols]), strict=True
+            ):
+                result[index] = symbols
+    return [symbols or FileSymbols([]) for symbols in result]
+
+
+def module_names(paths: Iterable[str]) -> dict[str, str]:
+    """{dotted module: path} for the Python files among `paths`, packages found by __init__.py."""
+    paths = [p for p in paths if p.endswith((".py", ".pyi"))]
+    packages = {str(PurePosixPath(p).parent) for p in paths if PurePosixPath(p).stem == "__init__"}
+    modules: dict[str, str] = {}
+    for path in paths:
+        pure = PurePosixPath(path)
+        parts = [] if pure.stem == "__init__" else [pure.stem]
+        folder = pure.parent
+        while str(folder) in packages:
+            parts.insert(0, folder.name)
+            folder = folder.parent
+        if parts and all(part.isidentifier() for part in parts):
+            # A .py and its .pyi stub are one module: keep the source.
+            if path.endswith(".pyi"):
+                modules.setdefault(".".join(parts), path)
+            else:
+                modules[".".join(parts)] = path
+    return modules
+
+
+@dataclass
+class SymbolIndex:
+    """Everything the code at one revision defines, by the names docs use for it."""
+
+    paths: frozenset[str]
+    dirs: frozenset[str]
+    modules: dict[str, str]  # dotted module -> path
+    packages: frozenset[str]  # top-level names of the repository's own modules
+    python: dict[str, Located] = field(default_factory=dict)  # qualified name -> definition
+    short: dict[str, list[Located]] = field(default_factory=dict)  # last name part -> defs
+    named: dict[tuple[str, str], list[Located]] = field(default_factory=dict)  # (kind, name)
+    exports: dict[str, dict[str, str]] = field(default_factory=dict)  # module -> local -> target
+    stars: dict[str, list[str]] = field(default_factory=dict)
+    config_suffixes: frozenset[str] = frozenset()
+
+    def defines(self, kind: str, name: str) -> list[Located]:
+        return self.named.get((kind, name), [])
+
+    def kinds(self, kind: str) -> Iterator[str]:
+        return (name for k, name in self.named if k == kind)
+
+
+def build_index(paths: Sequence[tuple[str, str]], symbols: dict[str, FileSymbols]) -> SymbolIndex:
+    """The index of a tree given as (path, blob id) pairs, from per-blob symbols."""
+    all_paths = [path for path, _ in paths]
+    dirs = {str(parent) for p in all_paths for parent in PurePosixPath(p).parents} - {"."}
+    modules = module_names(all_paths)
+    module_of = {path: module for module, path in modules.items()}
+    packages = {m.split(".")[0] for m in modules if "." in m or _top_level(modules[m])}
+    index = SymbolIndex(frozenset(all_paths), frozenset(dirs), modules, frozenset(packages))
+    suffixes: set[str] = set()
+    for path, blob in paths:
+        found = symbols.get(blob)
+        if found is None:
+            continue
+        module = module_of.get(path)
+        for definition in found.definitions:
+            _add(index, path, module, definition, suffixes)
+        if module is not None:
+            _add_imports(index, module, path, found)
+    index.config_suffixes = frozenset(suffixes)
+    return index
+
+
+def _top_level(path: str) -> bool:
+    # A lone module at the root or in src/ is the project's own (`flask.py` of old Flask).
+    parent = str(PurePosixPath(path).parent)
+    return parent in {".", "src", "lib"}
+
+
+def _add(
+    index: SymbolIndex, path: str, module: str | None, d: Definition, suffixes: set[str]
+) -> None:
+    kind, name, line, signature, body = d
+    if kind in PYTHON_KINDS:
+        qualified = f"{module}.{name}" if module else name
+        located = Located(path, kind, qualified, name, line, signature, body)
+        if module:
+            index.python.setdefault(qualified, located)
+        index.short.setdefault(name.rpartition(".")[2], []).append(located)
+        return
+    located = Located(path, kind, name, name, line, signature, body)
+    index.named.setdefault((kind, name), []).append(located)
+    if kind == "config":
+        parts = name.split(".")
+        suffixes.update(".".join(parts[i:]) for i in range(len(parts)))
+
+
+def _add_imports(index: SymbolIndex, module: str, path: str, found: FileSymbols) -> None:
+    package = module if PurePosixPath(path).stem == "__init__" else module.rpartition(".")[0]
+    for local, level, source, name in found.imports:
+        base = source
+        if level:
+            parts = package.split(".") if package else []
+            parts = parts[: len(parts) - (level - 1)] if level > 1 else parts
+            base = ".".join([*parts, source] if source else parts)
+        if name == "*":
+            index.stars.setdefault(module, []).append(base)
+        else:
+            index.exports.setdefault(module, {})[local] = f"{base}.{name}" if name else base
+
+
+def index_at(repo: git.RepoInfo, rev: str, blobs: BlobSymbols) -> SymbolIndex:
+    """The symbol index of the tree `rev` records."""
+    paths = git.list_blobs(repo, rev)
+    return build_index(paths, blobs.get(paths))

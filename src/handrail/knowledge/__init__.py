@@ -1,0 +1,1 @@
+"""Institutional knowledge: degree of authorship, truck factors, knowledge loss, hotspots."""
