@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 from pathlib import Path
@@ -23,8 +24,8 @@ def test_check_exit_codes_and_text(project: GitRepo, handrail) -> None:
     assert denied.out.startswith("deny: ") and "[filesystem.delete-critical]" in denied.out
     allowed = handrail("--repo", project.path, "guard", "check", "--command", "ls -la")
     assert allowed.code == 0 and allowed.out.startswith("allow: ")
-    asked = handrail("guard", "check", "--repo", project.path, "--command", "git reset --hard")
-    assert asked.code == 1 and asked.out.startswith("ask: ")
+    asked = handrail("guard", "check", "--repo", project.path, "--command", "cat .env")
+    assert asked.code == 1 and asked.out.startswith("ask: ") and "[secrets.read]" in asked.out
 
 
 def test_check_json_fields(project: GitRepo, handrail) -> None:
@@ -165,3 +166,5 @@ def test_the_hook_fast_path_skips_the_parser_but_not_the_answer(
     assert json.loads(result.out)["hookSpecificOutput"]["permissionDecision"] == "deny"
     logged = [json.loads(line) for line in (tmp_path / "guard.jsonl").read_text().splitlines()]
     assert logged[-1]["rule"] == "git.force-push-protected"
+    # The hook runs without the garbage collector; a caller's process gets it back.
+    assert gc.isenabled()

@@ -343,6 +343,50 @@ def test_mcp_tools(
     assert client_reads("claude", run("claude", mcp(tool, arguments), repo, env)) == expected
 
 
+def claude_mcp_call(tool: str, arguments: dict[str, Any], repo: GitRepo) -> str:
+    """A PreToolUse call of an MCP tool exactly as Claude Code sends it."""
+    return json.dumps({
+        "session_id": "9c2f1a7e-4b1d-4f0e-9a51-2a8f3c6d7e10",
+        "transcript_path": "/home/dev/.claude/projects/-workspace-project/9c2f1a7e.jsonl",
+        "cwd": str(repo.path),
+        "permission_mode": "default",
+        "hook_event_name": "PreToolUse",
+        "tool_name": tool,
+        "tool_input": arguments,
+        "tool_use_id": "toolu_01Mcp0abc",
+    })  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "expected", "production"),
+    [
+        ("mcp__prod-db__delete_rows", {"table": "sessions"}, "deny", "prod-db"),
+        ("mcp__production_postgres__execute", {"sql": "DROP TABLE users"}, "deny",
+         "production_postgres"),
+        ("mcp__eu-live-db__purge_cache", {}, "deny", "eu-live-db"),
+        # not production by name: the destructive tool still asks, and nothing says production
+        ("mcp__db__delete_rows", {"table": "sessions"}, "ask", None),
+        ("mcp__product-catalog__delete_item", {"id": 3}, "ask", None),
+        ("mcp__dev-db__delete_rows", {"table": "sessions"}, "ask", None),  # never lowered
+    ],
+)  # fmt: skip
+def test_an_mcp_server_named_like_production_makes_the_call_production(
+    repo: GitRepo,
+    env: dict[str, str],
+    tool: str,
+    arguments: dict[str, Any],
+    expected: str,
+    production: str | None,
+) -> None:
+    answer = run("claude", claude_mcp_call(tool, arguments, repo), repo, env)
+    assert client_reads("claude", answer) == expected
+    reason = reason_of("claude", answer)
+    if production is None:
+        assert "production:" not in reason
+    else:
+        assert f"production: MCP server '{production}'" in reason
+
+
 def test_mcp_verdicts_follow_the_projects_overrides(repo: GitRepo, env: dict[str, str]) -> None:
     repo.write("handrail.toml", '[guard.decisions]\n"database.*" = "allow"\n')
     answer = run("claude", mcp("mcp__pg__query", {"sql": "DROP TABLE users"}), repo, env)
@@ -384,3 +428,7 @@ def test_the_hook_process_end_to_end(
     )
     answer = HookAnswer(done.stdout, done.stderr, done.returncode)
     assert client_reads(agent, answer) == expected, answer
+    # The process ends without the interpreter's teardown: the answer and the log are whole.
+    assert done.stdout == "" or done.stdout.endswith("}\n")
+    logged = Path(env["HANDRAIL_GUARD_LOG"]).read_text(encoding="utf-8").splitlines()
+    assert len(logged) == 1 and json.loads(logged[0])["agent"] == agent

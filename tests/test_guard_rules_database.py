@@ -6,7 +6,6 @@ database of the existing-file case is a real one made with the standard library.
 
 from __future__ import annotations
 
-import shlex
 import sqlite3
 import subprocess
 import sys
@@ -14,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from guard_rule_helpers import decision, invocation, judge_with
 from handrail.guard.context import load_context
-from handrail.guard.model import GuardContext, Invocation, Verdict
+from handrail.guard.model import GuardContext
 from handrail.guard.rules import database
 from handrail.guard.rules.database import judge_sql
 
@@ -23,21 +23,6 @@ from handrail.guard.rules.database import judge_sql
 @pytest.fixture
 def context(tmp_path: Path) -> GuardContext:
     return load_context(str(tmp_path), {"HOME": str(tmp_path)})
-
-
-def _inv(command: str, **fields: object) -> Invocation:
-    return Invocation(tuple(shlex.split(command)), command, **fields)  # type: ignore[arg-type]
-
-
-def _judge(command: str, context: GuardContext, **fields: object) -> Verdict | None:
-    verdict = database.judge(_inv(command, **fields), context)
-    # Every rule id is listed, so `[guard]` overrides in handrail.toml can name it.
-    assert verdict is None or verdict.rule in database.RULES
-    return verdict
-
-
-def _decision(verdict: Verdict | None) -> str | None:
-    return verdict.decision if verdict else None
 
 
 CASES = [
@@ -141,30 +126,41 @@ CASES = [
 
 @pytest.mark.parametrize(("command", "expected"), CASES)
 def test_database(command: str, expected: str | None, context: GuardContext) -> None:
-    assert _decision(_judge(command, context)) == expected
+    assert decision(judge_with(database, command, context)) == expected
 
 
 def test_reason_names_the_statement_and_the_target(context: GuardContext) -> None:
-    verdict = _judge('psql -h db.live.example.com -c "DROP TABLE orders"', context)
+    verdict = judge_with(database, 'psql -h db.live.example.com -c "DROP TABLE orders"', context)
     assert verdict is not None and verdict.rule == "database.sql-drop-table"
     assert "DROP TABLE orders deletes the table and every row in it" in verdict.reason
     assert "host 'db.live.example.com'" in verdict.reason
+    assert "sent by `psql`" in verdict.reason
+
+
+def test_reason_names_every_statement_up_to_three(context: GuardContext) -> None:
+    sql = "; ".join(f"DROP TABLE t{n}" for n in range(5))
+    verdict = judge_with(database, f"psql -c '{sql}'", context)
+    assert verdict is not None
+    assert all(f"DROP TABLE t{n} deletes the table" in verdict.reason for n in range(3))
+    assert "DROP TABLE t3" not in verdict.reason and "(and 2 more)" in verdict.reason
 
 
 def test_pgdatabase_variable_is_the_target(context: GuardContext) -> None:
-    invocation = _inv('psql -c "TRUNCATE t"', assignments=(("PGDATABASE", "shop_dev"),))
-    verdict = database.judge(invocation, context)
+    truncate = invocation('psql -c "TRUNCATE t"', env={"PGDATABASE": "shop_dev"})
+    verdict = database.judge(truncate, context)
     assert verdict is not None and verdict.decision == "ask"
     assert "PGDATABASE" not in context.env  # the assignment is the invocation's alone
 
 
 def test_framework_environment_from_variables(context: GuardContext) -> None:
-    invocation = _inv("bundle exec rails db:drop", assignments=(("RAILS_ENV", "production"),))
-    verdict = database.judge(invocation, context)
+    drop = invocation("bundle exec rails db:drop", env={"RAILS_ENV": "production"})
+    verdict = database.judge(drop, context)
     assert verdict is not None and verdict.decision == "deny"
     assert "RAILS_ENV 'production'" in verdict.reason
     url = (("DATABASE_URL", "postgres://app@db.prod.internal/shop"),)
-    prisma = database.judge(_inv("npx prisma migrate reset --force", assignments=url), context)
+    prisma = database.judge(
+        invocation("npx prisma migrate reset --force", assignments=url), context
+    )
     assert prisma is not None and prisma.decision == "deny"
 
 
@@ -178,24 +174,26 @@ def test_framework_tasks_end_to_end(tmp_path: Path) -> None:
 
 
 def test_heredoc_and_here_string(context: GuardContext) -> None:
-    heredoc = _judge("psql -d shop", context, stdin_text="BEGIN;\nDROP TABLE users;\nCOMMIT;\n")
+    heredoc = judge_with(
+        database, "psql -d shop", context, stdin_text="BEGIN;\nDROP TABLE users;\nCOMMIT;\n"
+    )
     assert heredoc is not None and heredoc.decision == "deny"
-    harmless = _judge("psql -d shop", context, stdin_text="SELECT 1;\n")
+    harmless = judge_with(database, "psql -d shop", context, stdin_text="SELECT 1;\n")
     assert harmless is None
 
 
 def test_pipeline_literals_feed_the_client(context: GuardContext, tmp_path: Path) -> None:
-    echo = _inv('echo "DROP TABLE users"')
-    assert _decision(_judge("psql", context, upstream=(echo,))) == "deny"
-    select = _inv('echo "SELECT 1"')
-    assert _judge("psql", context, upstream=(select,)) is None
-    printf = _inv(r"printf 'DELETE FROM %s;\n' sessions")
-    assert _decision(_judge("mysql shop", context, upstream=(printf,))) == "deny"
+    echo = invocation('echo "DROP TABLE users"')
+    assert decision(judge_with(database, "psql", context, upstream=(echo,))) == "deny"
+    select = invocation('echo "SELECT 1"')
+    assert judge_with(database, "psql", context, upstream=(select,)) is None
+    printf = invocation(r"printf 'DELETE FROM %s;\n' sessions")
+    assert decision(judge_with(database, "mysql shop", context, upstream=(printf,))) == "deny"
     (tmp_path / "cleanup.sql").write_text("DELETE FROM audit_log;\n")
-    cat = _inv("cat cleanup.sql")
-    assert _decision(_judge("psql -d shop", context, upstream=(cat,))) == "deny"
-    dump = _inv("pg_dump prod")
-    restore = _judge("psql -d shop_copy", context, upstream=(dump,))
+    cat = invocation("cat cleanup.sql")
+    assert decision(judge_with(database, "psql -d shop", context, upstream=(cat,))) == "deny"
+    dump = invocation("pg_dump prod")
+    restore = judge_with(database, "psql -d shop_copy", context, upstream=(dump,))
     assert restore is not None and restore.decision == "ask"
     assert "pg_dump prod" in restore.reason
 
@@ -203,22 +201,22 @@ def test_pipeline_literals_feed_the_client(context: GuardContext, tmp_path: Path
 def test_sql_files_are_read(context: GuardContext, tmp_path: Path) -> None:
     (tmp_path / "drop.sql").write_text("-- clean up\nDROP TABLE legacy_orders;\n")
     (tmp_path / "report.sql").write_text("SELECT count(*) FROM orders;\n")
-    assert _decision(_judge("psql -f drop.sql", context)) == "deny"
-    assert _judge("psql -f report.sql", context) is None
-    redirected = _judge("mysql shop", context, redirects=(("<", "drop.sql"),))
+    assert decision(judge_with(database, "psql -f drop.sql", context)) == "deny"
+    assert judge_with(database, "psql -f report.sql", context) is None
+    redirected = judge_with(database, "mysql shop", context, redirects=(("<", "drop.sql"),))
     assert redirected is not None and redirected.decision == "deny"
-    missing = _judge("psql -f missing.sql", context)
+    missing = judge_with(database, "psql -f missing.sql", context)
     assert missing is not None and missing.decision == "ask"
     assert "missing.sql cannot be read" in missing.reason
 
 
 def test_sqlite_dot_commands(context: GuardContext, tmp_path: Path) -> None:
     (tmp_path / "drop.sql").write_text("DROP TABLE t;")
-    read = _judge("sqlite3 prod.db", context, stdin_text=".read drop.sql\n")
+    read = judge_with(database, "sqlite3 prod.db", context, stdin_text=".read drop.sql\n")
     assert read is not None and read.decision == "deny"
-    shell = _judge("sqlite3 app.db", context, stdin_text=".shell rm -rf /\n")
+    shell = judge_with(database, "sqlite3 app.db", context, stdin_text=".shell rm -rf /\n")
     assert shell is not None and shell.decision == "ask" and ".shell" in shell.reason
-    assert _judge("sqlite3 app.db", context, stdin_text=".tables\n.schema\n") is None
+    assert judge_with(database, "sqlite3 app.db", context, stdin_text=".tables\n.schema\n") is None
 
 
 def test_existing_sqlite_file_under_tmp_is_throwaway(context: GuardContext, tmp_path: Path) -> None:
@@ -226,22 +224,22 @@ def test_existing_sqlite_file_under_tmp_is_throwaway(context: GuardContext, tmp_
     with sqlite3.connect(path) as connection:
         connection.execute("CREATE TABLE t (x)")
     connection.close()
-    verdict = _judge(f'sqlite3 {path} "DROP TABLE t"', context)
+    verdict = judge_with(database, f'sqlite3 {path} "DROP TABLE t"', context)
     assert verdict is not None and verdict.decision == "ask"
     assert str(path) in verdict.reason
 
 
 def test_sql_built_at_run_time_asks(context: GuardContext) -> None:
-    verdict = _judge('psql -c "$SQL"', context, unresolved=frozenset({2}))
+    verdict = judge_with(database, 'psql -c "$SQL"', context, unresolved=frozenset({2}))
     assert verdict is not None and verdict.decision == "ask"
     assert verdict.rule == "database.unreadable-input"
 
 
 def test_redis_commands_from_stdin_and_bulk_deletes(context: GuardContext) -> None:
-    heredoc = _judge("redis-cli", context, stdin_text="SET a 1\nFLUSHALL\n")
+    heredoc = judge_with(database, "redis-cli", context, stdin_text="SET a 1\nFLUSHALL\n")
     assert heredoc is not None and heredoc.decision == "deny"
-    scan = _inv("redis-cli --scan --pattern 'user:*'")
-    bulk = _judge("redis-cli del", context, upstream=(scan,), via=("xargs",))
+    scan = invocation("redis-cli --scan --pattern 'user:*'")
+    bulk = judge_with(database, "redis-cli del", context, upstream=(scan,), via=("xargs",))
     assert bulk is not None and bulk.decision == "ask"
     assert bulk.rule == "database.redis-bulk-delete"
 
@@ -249,15 +247,17 @@ def test_redis_commands_from_stdin_and_bulk_deletes(context: GuardContext) -> No
 def test_mongo_script_files(context: GuardContext, tmp_path: Path) -> None:
     (tmp_path / "cleanup.js").write_text("// nightly\ndb.getSiblingDB('shop').dropDatabase();\n")
     (tmp_path / "report.js").write_text("printjson(db.orders.countDocuments({}));\n")
-    assert _decision(_judge("mongosh shop cleanup.js", context)) == "deny"
-    assert _judge("mongosh shop report.js", context) is None
-    heredoc = _judge("mongosh shop", context, stdin_text="db.orders.drop()\n")
+    assert decision(judge_with(database, "mongosh shop cleanup.js", context)) == "deny"
+    assert judge_with(database, "mongosh shop report.js", context) is None
+    heredoc = judge_with(database, "mongosh shop", context, stdin_text="db.orders.drop()\n")
     assert heredoc is not None and heredoc.decision == "deny"
 
 
 def test_judge_sql_for_tools(context: GuardContext) -> None:
     dropped = judge_sql("DROP TABLE users", context)
     assert dropped is not None and dropped.decision == "deny"
+    # The reason starts with the statement and its table, and says what is lost.
+    assert dropped.reason.startswith("DROP TABLE users deletes the table and every row in it")
     assert judge_sql("SELECT * FROM users WHERE id = 1", context) is None
     broken = judge_sql("SELECT * FROM", context)
     assert broken is not None and broken.decision == "ask"

@@ -11,12 +11,12 @@ import json
 import shlex
 import tomllib
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from guard_rule_helpers import decision, judge_with
 from handrail.guard.context import load_context
-from handrail.guard.model import GuardContext, Invocation, Verdict
+from handrail.guard.model import GuardContext
 from handrail.guard.rules import cloud, kubernetes
 
 
@@ -24,18 +24,6 @@ from handrail.guard.rules import cloud, kubernetes
 def context(tmp_path: Path) -> GuardContext:
     (tmp_path / "home").mkdir()
     return load_context(str(tmp_path), {"HOME": str(tmp_path / "home")})
-
-
-def _judge(family: ModuleType, command: str, context: GuardContext, **env: str) -> Verdict | None:
-    invocation = Invocation(tuple(shlex.split(command)), command, assignments=tuple(env.items()))
-    verdict: Verdict | None = family.judge(invocation, context)
-    # Every rule id is listed, so `[guard]` overrides in handrail.toml can name it.
-    assert verdict is None or verdict.rule in family.RULES
-    return verdict
-
-
-def _decision(verdict: Verdict | None) -> str | None:
-    return verdict.decision if verdict else None
 
 
 KUBERNETES_CASES = [
@@ -108,7 +96,7 @@ KUBERNETES_CASES = [
 
 @pytest.mark.parametrize(("command", "expected"), KUBERNETES_CASES)
 def test_kubernetes(command: str, expected: str | None, context: GuardContext) -> None:
-    assert _decision(_judge(kubernetes, command, context)) == expected
+    assert decision(judge_with(kubernetes, command, context)) == expected
 
 
 def test_kubernetes_reason_names_the_context_and_where_it_was_read(tmp_path: Path) -> None:
@@ -116,12 +104,12 @@ def test_kubernetes_reason_names_the_context_and_where_it_was_read(tmp_path: Pat
     config.parent.mkdir(parents=True)
     config.write_text("apiVersion: v1\ncurrent-context: gke_shop_europe-west1_prod\n")
     context = load_context(str(tmp_path), {"HOME": str(tmp_path / "home")})
-    verdict = _judge(kubernetes, "kubectl delete deployment api", context)
+    verdict = judge_with(kubernetes, "kubectl delete deployment api", context)
     assert verdict is not None and verdict.decision == "deny"
     assert verdict.rule == "kubernetes.delete-resource"
     assert "gke_shop_europe-west1_prod" in verdict.reason and str(config) in verdict.reason
     # The flag wins over the file.
-    lowered = _judge(kubernetes, "kubectl delete deployment api --context kind-dev", context)
+    lowered = judge_with(kubernetes, "kubectl delete deployment api --context kind-dev", context)
     assert lowered is not None and lowered.decision == "allow"
 
 
@@ -131,7 +119,7 @@ def test_kubernetes_namespace_of_the_current_context_counts(tmp_path: Path) -> N
         "current-context: eu\ncontexts:\n- name: eu\n  context:\n    namespace: live-shop\n"
     )
     context = load_context(str(tmp_path), {"KUBECONFIG": str(config)})
-    verdict = _judge(kubernetes, "kubectl delete svc api", context)
+    verdict = judge_with(kubernetes, "kubectl delete svc api", context)
     assert verdict is not None and verdict.decision == "deny"
     assert "namespace 'live-shop'" in verdict.reason
 
@@ -139,12 +127,14 @@ def test_kubernetes_namespace_of_the_current_context_counts(tmp_path: Path) -> N
 def test_kubectl_context_from_an_assignment(context: GuardContext, tmp_path: Path) -> None:
     config = tmp_path / "prod.yaml"
     config.write_text("current-context: prod\n")
-    verdict = _judge(kubernetes, "kubectl delete deploy api", context, KUBECONFIG=str(config))
+    verdict = judge_with(
+        kubernetes, "kubectl delete deploy api", context, env={"KUBECONFIG": str(config)}
+    )
     assert verdict is not None and verdict.decision == "deny"
 
 
 def test_system_namespace_reason(context: GuardContext) -> None:
-    verdict = _judge(kubernetes, "kubectl delete ns kube-system", context)
+    verdict = judge_with(kubernetes, "kubectl delete ns kube-system", context)
     assert verdict is not None
     assert verdict.rule == "kubernetes.delete-system-namespace"
     assert "kube-system" in verdict.reason
@@ -185,13 +175,13 @@ def test_delete_reads_the_manifests_it_is_given(
         (tmp_path / name).write_text(text)
         if name in ("namespace.yaml", "app.yaml"):
             (tmp_path / "manifests" / name).write_text(text)
-    verdict = _judge(kubernetes, f"kubectl delete -f {files}", context)
+    verdict = judge_with(kubernetes, f"kubectl delete -f {files}", context)
     assert verdict is not None and (verdict.decision, verdict.rule) == (expected, rule)
 
 
 def test_other_programs_are_not_kubernetes(context: GuardContext) -> None:
-    assert _judge(kubernetes, "echo kubectl delete ns prod", context) is None
-    assert _judge(kubernetes, "kubectl", context) is None
+    assert judge_with(kubernetes, "echo kubectl delete ns prod", context) is None
+    assert judge_with(kubernetes, "kubectl", context) is None
 
 
 CLOUD_CASES = [
@@ -275,19 +265,21 @@ CLOUD_CASES = [
 
 @pytest.mark.parametrize(("command", "expected"), CLOUD_CASES)
 def test_cloud(command: str, expected: str | None, context: GuardContext) -> None:
-    assert _decision(_judge(cloud, command, context)) == expected
+    assert decision(judge_with(cloud, command, context)) == expected
 
 
-def test_aws_profile_variable_weighs_the_decision(context: GuardContext) -> None:
+def test_aws_profile_variable_weighs_thedecision(context: GuardContext) -> None:
     command = "aws lambda delete-function --function-name f"
-    production = _judge(cloud, command, context, AWS_PROFILE="live-admin")
+    production = judge_with(cloud, command, context, env={"AWS_PROFILE": "live-admin"})
     assert production is not None and production.decision == "deny"
     assert "AWS profile 'live-admin' (from AWS_PROFILE)" in production.reason
-    safe = _judge(cloud, command, context, AWS_PROFILE="sandbox")
+    safe = judge_with(cloud, command, context, env={"AWS_PROFILE": "sandbox"})
     assert safe is not None and safe.decision == "allow"
     assert "AWS profile 'sandbox'" in safe.reason
     # A data-destroying operation is never lowered below ask.
-    table = _judge(cloud, "aws dynamodb delete-table --table-name t", context, AWS_PROFILE="dev")
+    table = judge_with(
+        cloud, "aws dynamodb delete-table --table-name t", context, env={"AWS_PROFILE": "dev"}
+    )
     assert table is not None and table.decision == "ask"
 
 
@@ -296,7 +288,7 @@ def test_gcloud_project_from_configuration_raises(tmp_path: Path) -> None:
     configurations.mkdir(parents=True)
     (configurations / "config_default").write_text("[core]\nproject = shop-prod\n")
     context = load_context(str(tmp_path), {"CLOUDSDK_CONFIG": str(tmp_path / "gcloud")})
-    verdict = _judge(cloud, "gcloud compute instances delete vm-1", context)
+    verdict = judge_with(cloud, "gcloud compute instances delete vm-1", context)
     assert verdict is not None and verdict.decision == "deny"
     assert "gcloud project 'shop-prod'" in verdict.reason
 
@@ -308,10 +300,10 @@ def _change_batch(action: str) -> str:
 
 def test_route53_change_batch_inline(context: GuardContext) -> None:
     base = "aws route53 change-resource-record-sets --hosted-zone-id Z1 --change-batch "
-    deleting = _judge(cloud, base + shlex.quote(_change_batch("DELETE")), context)
+    deleting = judge_with(cloud, base + shlex.quote(_change_batch("DELETE")), context)
     assert deleting is not None and deleting.decision == "deny"
     assert "A api.example.com." in deleting.reason
-    upserting = _judge(cloud, base + shlex.quote(_change_batch("UPSERT")), context)
+    upserting = judge_with(cloud, base + shlex.quote(_change_batch("UPSERT")), context)
     assert upserting is not None and upserting.decision == "ask"
     assert "deletes" not in upserting.reason
 
@@ -319,9 +311,9 @@ def test_route53_change_batch_inline(context: GuardContext) -> None:
 def test_route53_change_batch_from_a_file(context: GuardContext, tmp_path: Path) -> None:
     (tmp_path / "batch.json").write_text(_change_batch("DELETE"))
     command = "aws route53 change-resource-record-sets --hosted-zone-id Z1 --change-batch "
-    verdict = _judge(cloud, command + "file://batch.json", context)
+    verdict = judge_with(cloud, command + "file://batch.json", context)
     assert verdict is not None and verdict.decision == "deny"
-    missing = _judge(cloud, command + "file://missing.json", context)
+    missing = judge_with(cloud, command + "file://missing.json", context)
     assert missing is not None and missing.decision == "ask"
     assert "not readable" in missing.reason
 

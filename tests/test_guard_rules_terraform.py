@@ -14,18 +14,17 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import shutil
 import subprocess
 import zipfile
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from guard_rule_helpers import judge_with
 from handrail.blast.terraform import analyze_plan
 from handrail.guard.context import Environment, load_context
-from handrail.guard.model import GuardContext, Invocation, Verdict
+from handrail.guard.model import GuardContext
 from handrail.guard.rules import terraform
 from handrail.guard.rules.terraform import judge_plan_scope
 
@@ -97,15 +96,7 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _context(workdir: Path, intent: str | None = None) -> GuardContext:
     env = {"HOME": str(workdir), "PATH": os.environ.get("PATH", "")}
-    return replace(load_context(str(workdir), env), intent=intent)
-
-
-def _judge(command: str, context: GuardContext, **env: str) -> Verdict | None:
-    invocation = Invocation(tuple(shlex.split(command)), command, assignments=tuple(env.items()))
-    verdict = terraform.judge(invocation, context)
-    # Every rule id is listed, so `[guard]` overrides in handrail.toml can name it.
-    assert verdict is None or verdict.rule in terraform.RULES
-    return verdict
+    return load_context(str(workdir), env)._replace(intent=intent)
 
 
 def _state(workdir: Path) -> dict[str, object]:
@@ -117,7 +108,7 @@ def _state(workdir: Path) -> dict[str, object]:
 
 def test_stale_plan_is_denied_with_both_serials(plans: Path) -> None:
     main = plans / "main"
-    verdict = _judge("terraform apply stale.tfplan", _context(main))
+    verdict = judge_with(terraform, "terraform apply stale.tfplan", _context(main))
     assert verdict is not None and verdict.decision == "deny"
     assert verdict.rule == "terraform.stale-plan"
     with zipfile.ZipFile(main / "stale.tfplan") as archive:
@@ -128,14 +119,30 @@ def test_stale_plan_is_denied_with_both_serials(plans: Path) -> None:
     assert f"now at serial {current} " in verdict.reason
 
 
+def test_staleness_is_read_from_the_plan_zip_without_terraform(
+    plans: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The plan's `tfstate` entry is read with zipfile; a stale plan is refused before any
+    # `terraform show` process is spawned.
+    def no_spawn(*args: object) -> None:
+        raise AssertionError(f"terraform show was run: {args}")
+
+    monkeypatch.setattr(terraform, "_show_json", no_spawn)
+    verdict = judge_with(terraform, "terraform apply stale.tfplan", _context(plans / "main"))
+    assert verdict is not None and verdict.rule == "terraform.stale-plan"
+    assert verdict.decision == "deny"
+    with pytest.raises(AssertionError, match="terraform show was run"):
+        judge_with(terraform, "terraform apply current.tfplan", _context(plans / "main"))
+
+
 def test_current_plan_passes(plans: Path) -> None:
-    verdict = _judge("terraform apply current.tfplan", _context(plans / "main"))
+    verdict = judge_with(terraform, "terraform apply current.tfplan", _context(plans / "main"))
     assert verdict is not None and verdict.decision == "allow"
     assert "destroys nothing" in verdict.reason
 
 
 def test_plan_from_another_lineage_is_denied(plans: Path) -> None:
-    verdict = _judge("terraform apply foreign.tfplan", _context(plans / "main"))
+    verdict = judge_with(terraform, "terraform apply foreign.tfplan", _context(plans / "main"))
     assert verdict is not None and verdict.decision == "deny"
     assert "another lineage" in verdict.reason
     assert str(_state(plans / "main")["lineage"]) in verdict.reason
@@ -144,13 +151,13 @@ def test_plan_from_another_lineage_is_denied(plans: Path) -> None:
 def test_workspace_state_is_the_one_compared(plans: Path) -> None:
     blue = plans / "blue"
     assert (blue / "terraform.tfstate.d" / "blue" / "terraform.tfstate").is_file()
-    verdict = _judge("terraform apply ws.tfplan", _context(blue))
+    verdict = judge_with(terraform, "terraform apply ws.tfplan", _context(blue))
     assert verdict is not None and verdict.decision == "deny"
     assert verdict.rule == "terraform.stale-plan"
 
 
 def test_chdir_points_at_the_plan_directory(plans: Path) -> None:
-    verdict = _judge("terraform -chdir=main apply stale.tfplan", _context(plans))
+    verdict = judge_with(terraform, "terraform -chdir=main apply stale.tfplan", _context(plans))
     assert verdict is not None and verdict.rule == "terraform.stale-plan"
 
 
@@ -162,20 +169,24 @@ def test_remote_backend_cannot_be_checked_offline(plans: Path, tmp_path: Path) -
     (workdir / ".terraform").mkdir(exist_ok=True)
     recorded = {"version": 3, "backend": {"type": "s3", "config": {"bucket": "tf-state"}}}
     (workdir / ".terraform" / "terraform.tfstate").write_text(json.dumps(recorded))
-    verdict = _judge("terraform apply current.tfplan", _context(workdir))
+    verdict = judge_with(terraform, "terraform apply current.tfplan", _context(workdir))
     assert verdict is not None and verdict.decision == "ask"
     assert "s3 backend" in verdict.reason and "offline" in verdict.reason
 
 
 def test_replacing_plan_against_an_intent_that_removes_nothing(plans: Path) -> None:
     main = plans / "main"
-    asked = _judge("terraform apply replace.tfplan", _context(main, "update the tag"))
+    asked = judge_with(
+        terraform, "terraform apply replace.tfplan", _context(main, "update the tag")
+    )
     assert asked is not None and asked.decision == "ask"
     assert asked.rule == "terraform.plan-unexpected-deletes"
     assert "terraform_data.db" in asked.reason
-    intended = _judge("terraform apply replace.tfplan", _context(main, "recreate the db resource"))
+    intended = judge_with(
+        terraform, "terraform apply replace.tfplan", _context(main, "recreate the db resource")
+    )
     assert intended is not None and intended.decision == "allow"
-    unstated = _judge("terraform apply replace.tfplan", _context(main))
+    unstated = judge_with(terraform, "terraform apply replace.tfplan", _context(main))
     assert unstated is not None and unstated.decision == "allow"
     assert "none of a type that holds state" in unstated.reason
 
@@ -184,21 +195,21 @@ def test_plan_whose_state_is_gone_is_denied(plans: Path, tmp_path: Path) -> None
     # Planned from a real state, applied where no state exists (the local backend): the world
     # it was planned against is not this one.
     shutil.copy(plans / "main" / "current.tfplan", tmp_path / "copied.tfplan")
-    verdict = _judge("terraform apply copied.tfplan", _context(tmp_path))
+    verdict = judge_with(terraform, "terraform apply copied.tfplan", _context(tmp_path))
     assert verdict is not None and verdict.rule == "terraform.stale-plan"
     assert verdict.decision == "deny" and "no state at terraform.tfstate" in verdict.reason
 
 
 def test_a_file_that_is_not_a_plan_is_a_plain_apply(plans: Path, tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("apply me")
-    assert _judge("terraform apply notes.txt", _context(tmp_path)) is None
+    assert judge_with(terraform, "terraform apply notes.txt", _context(tmp_path)) is None
 
 
 def test_unreadable_plan_asks(plans: Path, tmp_path: Path) -> None:
     shutil.copy(plans / "main" / "current.tfplan", tmp_path / "copied.tfplan")
     shutil.copy(plans / "main" / "terraform.tfstate", tmp_path / "terraform.tfstate")
-    context = replace(_context(tmp_path), env={"HOME": str(tmp_path), "PATH": "/nonexistent"})
-    verdict = _judge("terraform apply copied.tfplan", context)
+    context = _context(tmp_path)._replace(env={"HOME": str(tmp_path), "PATH": "/nonexistent"})
+    verdict = judge_with(terraform, "terraform apply copied.tfplan", context)
     assert verdict is not None and verdict.decision == "ask"
     assert "not on PATH" in verdict.reason
 
@@ -312,19 +323,30 @@ COMMANDS = [
 
 @pytest.mark.parametrize(("command", "expected"), COMMANDS)
 def test_commands(command: str, expected: str | None, tmp_path: Path) -> None:
-    verdict = _judge(command, _context(tmp_path))
+    verdict = judge_with(terraform, command, _context(tmp_path))
     assert (verdict.decision if verdict else None) == expected
 
 
 def test_workspace_raises_and_lowers(tmp_path: Path) -> None:
-    production = _judge("terraform destroy", _context(tmp_path), TF_WORKSPACE="prod-eu")
+    production = judge_with(
+        terraform, "terraform destroy", _context(tmp_path), env={"TF_WORKSPACE": "prod-eu"}
+    )
     assert production is not None and production.decision == "deny"
     assert "Terraform workspace 'prod-eu' (from TF_WORKSPACE)" in production.reason
-    apply = _judge("terraform apply -auto-approve", _context(tmp_path), TF_WORKSPACE="live")
+    apply = judge_with(
+        terraform, "terraform apply -auto-approve", _context(tmp_path), env={"TF_WORKSPACE": "live"}
+    )
     assert apply is not None and apply.decision == "deny"
-    sandbox = _judge("terraform destroy -auto-approve", _context(tmp_path), TF_WORKSPACE="sandbox")
+    sandbox = judge_with(
+        terraform,
+        "terraform destroy -auto-approve",
+        _context(tmp_path),
+        env={"TF_WORKSPACE": "sandbox"},
+    )
     assert sandbox is not None and sandbox.decision == "ask"  # never silently destroyed
-    dev_apply = _judge("terraform apply -auto-approve", _context(tmp_path), TF_WORKSPACE="dev")
+    dev_apply = judge_with(
+        terraform, "terraform apply -auto-approve", _context(tmp_path), env={"TF_WORKSPACE": "dev"}
+    )
     assert dev_apply is not None and dev_apply.decision == "allow"
 
 
@@ -332,17 +354,17 @@ def test_selected_workspace_file_and_directory_name(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     envs = tmp_path / "envs" / "production"
     (envs / ".terraform").mkdir(parents=True)
-    verdict = _judge("terraform apply", _context(envs))
+    verdict = judge_with(terraform, "terraform apply", _context(envs))
     assert verdict is not None and verdict.decision == "ask"
     assert "directory 'envs/production'" in verdict.reason
     staging = tmp_path / "stacks" / "shop"
     (staging / ".terraform").mkdir(parents=True)
     (staging / ".terraform" / "environment").write_text("prod")
-    selected = _judge("terraform destroy", _context(staging))
+    selected = judge_with(terraform, "terraform destroy", _context(staging))
     assert selected is not None and selected.decision == "deny"
     assert "environment" in selected.reason
 
 
 def test_not_terraform(tmp_path: Path) -> None:
-    assert _judge("echo terraform destroy", _context(tmp_path)) is None
-    assert _judge("terraform", _context(tmp_path)) is None
+    assert judge_with(terraform, "echo terraform destroy", _context(tmp_path)) is None
+    assert judge_with(terraform, "terraform", _context(tmp_path)) is None

@@ -1,3 +1,3 @@
-from handrail.cli import main
+from handrail.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from handrail import __version__, commands
 from handrail.errors import HandrailError
 
 if TYPE_CHECKING:
-    import argparse  # imported where the parser is built: the guard hook never needs it
+    # Imported where used: the guard hook, a process per agent tool call, needs neither.
+    import argparse
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
 
 EXIT_INTERNAL_ERROR = 3
 ALL_FORMATS = ("text", "json", "markdown", "sarif")
@@ -34,6 +36,7 @@ examples:
 
 def _common_options(defaults: bool) -> argparse.ArgumentParser:
     import argparse
+    from pathlib import Path
 
     # Accepted before and after the subcommand; only the top level carries the defaults.
     parser = argparse.ArgumentParser(add_help=False)
@@ -99,8 +102,9 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
 
 def _crash_log(error: BaseException) -> Path:
     """Write the traceback of a bug where the user can attach it to a report."""
-    import tempfile  # only a crash needs these two
+    import tempfile  # only a crash needs these
     import traceback
+    from pathlib import Path
 
     folder = Path(tempfile.gettempdir()) / "handrail"
     folder.mkdir(exist_ok=True)
@@ -112,6 +116,21 @@ def _crash_log(error: BaseException) -> Path:
     return log
 
 
+def entry() -> NoReturn:
+    """The `handrail` process (`python -m handrail`; the console script should point here too).
+
+    An agent starts the guard hook once per tool call: once its answer is flushed, that process
+    ends without the interpreter's teardown, which would add ~10 ms of freeing every module."""
+    arguments = sys.argv[1:]
+    code = main(arguments)
+    if _hook(arguments) is not None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a reader gone: nothing to flush to
+                stream.flush()
+        os._exit(code)
+    raise SystemExit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Paths and names may hold bytes that are not UTF-8: show them escaped, never crash on them.
     for stream in (sys.stdout, sys.stderr):
@@ -121,11 +140,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments == ["--version"]:  # answered before the parser imports every command
         print(f"handrail {__version__}")
         return 0
-    hook = None
-    if arguments[:1] == ["guard"]:  # the agent hook starts once per tool call: skip argparse
-        from handrail.commands.guard import fast_hook
+    hook = _hook(arguments)
+    if hook is None:
+        return _run(arguments, None)
+    import gc
 
-        hook = fast_hook(arguments[1:])
+    collecting = gc.isenabled()
+    gc.disable()  # a hook process lives milliseconds: looking for garbage cycles only costs time
+    try:
+        return _run(arguments, hook)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _hook(arguments: list[str]) -> Callable[[], int] | None:
+    """The agent hook (a process per tool call), run without argparse; None for other commands."""
+    if arguments[:1] != ["guard"]:
+        return None
+    from handrail.commands.guard import fast_hook
+
+    return fast_hook(arguments[1:])
+
+
+def _run(arguments: list[str], hook: Callable[[], int] | None) -> int:
     if hook is None:
         parser = build_parser(_selected_command(arguments))
         args = parser.parse_args(arguments)

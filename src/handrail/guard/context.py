@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
 from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from handrail.guard.model import SEVERITY, Decision, GuardContext, Invocation, Verdict
 
 if TYPE_CHECKING:
+    from pathlib import Path  # imported where used: the hook path stays without it
+
     from handrail.guard.settings import GuardSettings
 
 EnvironmentClass = Literal["production", "safe", "unknown"]
@@ -50,7 +50,7 @@ def for_invocation(context: GuardContext, invocation: Invocation) -> GuardContex
     """The context one program sees: `AWS_PROFILE=prod aws …` sets the variable for it alone."""
     if not invocation.assignments:
         return context
-    return replace(context, env={**context.env, **dict(invocation.assignments)})
+    return context._replace(env={**context.env, **dict(invocation.assignments)})
 
 
 def words(text: str, wildcards: str = "") -> list[str]:
@@ -79,18 +79,20 @@ def words(text: str, wildcards: str = "") -> list[str]:
 
 def find_project_root(cwd: str) -> str | None:
     """The nearest directory at or above `cwd` holding `.git` (a directory, or a worktree file)."""
-    path = Path(cwd).absolute()
-    for directory in (path, *path.parents):
-        if (directory / ".git").exists():
-            return str(directory)
-    return None
+    folder = os.path.abspath(cwd)  # noqa: PTH100 - os.path: no pathlib import in the hook
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):  # noqa: PTH110, PTH118
+            return folder
+        parent = os.path.dirname(folder)  # noqa: PTH120
+        if parent == folder:
+            return None
+        folder = parent
 
 
 # --- Environment classes -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     """One value that says where a command runs, and where it was read."""
 
     what: str  # "kube context", "AWS profile", "Terraform workspace", "target"…
@@ -101,8 +103,7 @@ class Setting:
         return f"{self.what} {self.value!r} (from {self.where})"
 
 
-@dataclass(frozen=True)
-class Environment:
+class Environment(NamedTuple):
     """The class of environment a command targets, and the setting that decided it."""
 
     kind: EnvironmentClass
@@ -185,8 +186,7 @@ def _matches_any(found: list[str], patterns: Iterable[str]) -> bool:
 # --- Reading a command line's options -------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     """A command line split into positionals and options (names without their dashes)."""
 
     positionals: tuple[str, ...]
@@ -265,9 +265,17 @@ def _is_number(word: str) -> bool:
 
 def resolve_path(context: GuardContext, path: str) -> Path:
     """`path` as the command would see it: `~` is the home, relative paths start at cwd."""
+    from pathlib import Path
+
+    return Path(_resolved(context, path))
+
+
+def _resolved(context: GuardContext, path: str) -> str:
+    """`resolve_path` as text, for the helpers a hook call may run (pathlib costs ~5 ms)."""
     if path == "~" or path.startswith("~/"):
-        return Path(context.home or "~").expanduser() / path[2:]
-    return Path(context.cwd) / path
+        home = os.path.expanduser(context.home or "~")  # noqa: PTH111
+        return os.path.join(home, path[2:])  # noqa: PTH118
+    return os.path.join(context.cwd, path)  # noqa: PTH118
 
 
 def kube_context(context: GuardContext, options: Options, flag: str = "context") -> Setting | None:
@@ -277,7 +285,7 @@ def kube_context(context: GuardContext, options: Options, flag: str = "context")
     if context.kube_context:
         return Setting("kube context", context.kube_context, "the caller")
     for path in _kubeconfig_paths(context, options):
-        if current := _kubeconfig(str(path)).get("current-context"):
+        if current := _kubeconfig(path).get("current-context"):
             return Setting("kube context", str(current), f"current-context in {path}")
     return None
 
@@ -291,7 +299,7 @@ def kube_namespace(
     if current is None:
         return None
     for path in _kubeconfig_paths(context, options):
-        for entry in _kubeconfig(str(path), full=True).get("contexts") or []:
+        for entry in _kubeconfig(path, full=True).get("contexts") or []:
             if isinstance(entry, dict) and entry.get("name") == current.value:
                 namespace = (entry.get("context") or {}).get("namespace")
                 if namespace:
@@ -396,6 +404,8 @@ def directory_setting(context: GuardContext, workdir: Path) -> Setting | None:
     """
     if context.project_root is None:
         return None
+    from pathlib import Path
+
     try:
         relative = workdir.resolve().relative_to(Path(context.project_root).resolve())
     except ValueError:
@@ -403,12 +413,12 @@ def directory_setting(context: GuardContext, workdir: Path) -> Setting | None:
     return Setting("directory", str(relative), "the working directory") if relative.parts else None
 
 
-def _kubeconfig_paths(context: GuardContext, options: Options) -> list[Path]:
+def _kubeconfig_paths(context: GuardContext, options: Options) -> list[str]:
     if value := options.value("kubeconfig"):
-        return [resolve_path(context, value)]
+        return [_resolved(context, value)]
     if value := context.env.get("KUBECONFIG"):
-        return [resolve_path(context, part) for part in value.split(os.pathsep) if part]
-    return [resolve_path(context, "~/.kube/config")]
+        return [_resolved(context, part) for part in value.split(os.pathsep) if part]
+    return [_resolved(context, "~/.kube/config")]
 
 
 def _kubeconfig(path: str, full: bool = False) -> Mapping[str, Any]:
@@ -448,7 +458,7 @@ def _kubeconfig_document(path: str, stamp: tuple[int, int]) -> Mapping[str, Any]
 
 def _stamp(path: str) -> tuple[int, int] | None:
     try:
-        stat = Path(path).stat()
+        stat = os.stat(path)  # noqa: PTH116 - os: no pathlib import in the hook
     except OSError:
         return None
     return (stat.st_mtime_ns, stat.st_size)
@@ -456,7 +466,8 @@ def _stamp(path: str) -> tuple[int, int] | None:
 
 def _read_text(path: str) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8-sig", errors="replace")
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:  # noqa: PTH123
+            return handle.read()
     except OSError:
         return ""
 

@@ -8,11 +8,10 @@ not load (the hook fails closed). A family that raises turns into `ask`, never i
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from handrail.guard.model import SEVERITY, GuardContext, Invocation, Verdict
-from handrail.guard.rules import FAMILIES, load, strictest
+from handrail.guard.rules import families_for, load, strictest
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -21,13 +20,6 @@ if TYPE_CHECKING:
     from handrail.guard.settings import GuardSettings
 
 CONFIG_FILE = "handrail.toml"
-_families: list[ModuleType] = []
-
-
-def _loaded_families() -> list[ModuleType]:
-    if not _families:
-        _families.extend(load(name) for name in FAMILIES)
-    return _families
 
 
 def context_for(cwd: str, env: Mapping[str, str], strict: bool = False) -> GuardContext:
@@ -51,20 +43,18 @@ def context_for(cwd: str, env: Mapping[str, str], strict: bool = False) -> Guard
                 raise
             problem = str(error)
     context = load_context(cwd, env, settings)
-    return replace(context, settings=settings, config_error=problem)
+    return context._replace(settings=settings, config_error=problem)
 
 
 def find_config(cwd: str) -> str | None:
     """handrail.toml at the root of the repository holding `cwd` (no git process)."""
-    folder = os.path.abspath(cwd)  # noqa: PTH100 - os.path: no pathlib import in the hook
-    while True:
-        if os.path.exists(os.path.join(folder, ".git")):  # noqa: PTH110, PTH118
-            candidate = os.path.join(folder, CONFIG_FILE)  # noqa: PTH118
-            return candidate if os.path.isfile(candidate) else None  # noqa: PTH113
-        parent = os.path.dirname(folder)  # noqa: PTH120
-        if parent == folder:
-            return None
-        folder = parent
+    from handrail.guard.context import find_project_root
+
+    root = find_project_root(cwd)
+    if root is None:
+        return None
+    candidate = os.path.join(root, CONFIG_FILE)  # noqa: PTH118 - no pathlib import in the hook
+    return candidate if os.path.isfile(candidate) else None  # noqa: PTH113
 
 
 def _variables(context: GuardContext) -> dict[str, str]:
@@ -83,15 +73,15 @@ def decide_command(text: str, context: GuardContext) -> Verdict:
         verdicts += judge_invocation(invocation, context)
     programs = [i.program for i in parsed.invocations if i.program]
     shown = ", ".join(dict.fromkeys(programs)) or "nothing to run"
-    return _final(verdicts, context, f"no rule objects to: {shown}")
+    return final_verdict(verdicts, context, f"no rule objects to: {shown}")
 
 
 def judge_invocation(invocation: Invocation, context: GuardContext) -> list[Verdict]:
     """Every family's verdict on one program, and the project's own rules."""
     verdicts: list[Verdict] = []
     if invocation.cwd is not None and invocation.cwd != context.cwd:
-        context = replace(context, cwd=invocation.cwd)
-    for family in _loaded_families():
+        context = context._replace(cwd=invocation.cwd)
+    for family in _families(invocation.program):
         try:
             verdict = family.judge(invocation, context)
         except Exception as error:
@@ -114,19 +104,22 @@ def judge_invocation(invocation: Invocation, context: GuardContext) -> list[Verd
     return verdicts
 
 
-def decide_file_write(path: str, context: GuardContext) -> Verdict:
+def _families(program: str) -> list[ModuleType]:
+    """The rule families that judge `program`, imported on first use."""
+    return [load(name) for name in families_for(program)]
+
+
+def decide_file_write(path: str, context: GuardContext, emptied: bool = False) -> Verdict:
     """A write by a file tool (Write, Edit): the safeguards' own files, credentials, system
-    files and paths outside the project."""
+    files and paths outside the project. `emptied`: the tool writes empty content."""
     from handrail.guard.places import is_critical_file, place
-    from handrail.guard.rules.bypass import protected_file
+    from handrail.guard.rules.bypass import protected_write
     from handrail.guard.rules.secrets import is_secret_path
 
     verdicts: list[Verdict] = []
-    hit = protected_file(path, context)
-    if hit is not None:
-        rule, what = hit
-        decision = "deny" if rule == "agent-settings" else "ask"
-        verdicts.append(Verdict(decision, f"bypass.{rule}", f"writing {what}"))
+    safeguard = protected_write(path, context, "the file tool", emptied=emptied)
+    if safeguard is not None:
+        verdicts.append(safeguard)
     if is_secret_path(path, context):
         verdicts.append(Verdict("ask", "secrets.read", f"writing the credential file {path}"))
     spot = place(path, context)
@@ -136,10 +129,13 @@ def decide_file_write(path: str, context: GuardContext) -> Verdict:
         verdicts.append(Verdict("ask", "filesystem.write-system", f"writing {spot.describe()}"))
     elif spot.kind in ("outside", "secrets", "unknown"):
         verdicts.append(Verdict("ask", "filesystem.write-outside", f"writing {spot.describe()}"))
-    return _final(verdicts, context, f"{path} is an ordinary file of the project")
+    return final_verdict(verdicts, context, f"{path} is an ordinary file of the project")
 
 
-def _final(verdicts: list[Verdict], context: GuardContext, allowed: str) -> Verdict:
+def final_verdict(verdicts: list[Verdict], context: GuardContext, allowed: str) -> Verdict:
+    """The decision on a whole tool call: the project's overrides applied to `verdicts`, a
+    broken handrail.toml raising it to ask, the strictest kept; none left: allow, saying
+    `allowed`."""
     settings: GuardSettings | None = context.settings  # type: ignore[assignment]
     if settings is not None:
         verdicts = _overridden(verdicts, settings)

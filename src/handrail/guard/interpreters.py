@@ -338,6 +338,8 @@ def _scripting(language: str, code: str) -> Extracted:
             first = arguments[0] if arguments else []
             if len(first) == 1 and first[0].kind == "string" and first[0].static:
                 found.argv.append([*_DELETE_CALLS[token.text], first[0].text])
+            elif _home_expression(first):
+                found.argv.append([*_DELETE_CALLS[token.text], "~"])
             elif first:
                 found.unresolved.append(f"`{token.text}(…)` of a computed path")
         elif token.text in _EVAL_CALLS and arguments:
@@ -352,6 +354,16 @@ def _scripting(language: str, code: str) -> Extracted:
     if language == "awk":
         _awk_pipes(tokens, found)
     return found
+
+
+def _home_expression(argument: list[_Token]) -> bool:
+    """`os.homedir()`, `require('os').homedir()`, `process.env.HOME`, Ruby's `Dir.home` and
+    `ENV['HOME']`, Perl's `$ENV{HOME}`: the user's home directory, known before it runs."""
+    texts = [token.text for token in argument if token.text not in ("(", ")")]
+    if texts[-2:] in ([".", "homedir"], [".", "home"]):  # os.homedir(), Dir.home
+        return True
+    lookup = [text for text in texts if text not in (".", "[", "]", "{", "}", "$")]
+    return lookup[-2:] in (["env", "HOME"], ["ENV", "HOME"])  # process.env.HOME, ENV['HOME']
 
 
 def _shell_call(name: str, arguments: list[list[_Token]], found: Extracted) -> None:

@@ -5,27 +5,30 @@ into `Invocation`s, each one program that would run with its arguments. Every ru
 module under `handrail.guard.rules` exposing `FAMILY: str` and
 `judge(invocation: Invocation, context: GuardContext) -> Verdict | None` (None: nothing to say).
 The engine keeps the most severe verdict over all invocations and families.
+
+The records are NamedTuples, not dataclasses: the hook starts a process per tool call, and
+importing `dataclasses` (which imports `inspect`) costs more than a decision. A changed copy is
+`record._replace(field=value)`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Literal, NamedTuple
 
 Decision = Literal["allow", "ask", "deny"]
 # Severity order: the strictest verdict over all invocations wins.
 SEVERITY: dict[Decision, int] = {"allow": 0, "ask": 1, "deny": 2}
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     decision: Decision
     rule: str  # "<family>.<rule>", e.g. "git.force-push-protected"
     reason: str  # one sentence a human reads before saying yes
 
 
-@dataclass(frozen=True)
-class Invocation:
+class Invocation(NamedTuple):
     """One program that would run, after unwrapping.
 
     `argv[0]` is the program's base name (`/bin/rm` → `rm`, `\\rm` → `rm`); words are the
@@ -59,14 +62,13 @@ class Invocation:
         return self.argv[1:]
 
 
-@dataclass(frozen=True)
-class GuardContext:
+class GuardContext(NamedTuple):
     """Where the command would run, and what the configuration says about it."""
 
     cwd: str
     project_root: str | None = None  # the git work tree containing cwd, when any
     home: str | None = None
-    env: dict[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = MappingProxyType({})  # read-only: the default is shared
     protected_branches: tuple[str, ...] = ("main", "master", "production", "release/*")
     production_patterns: tuple[str, ...] = ("prod", "production", "live")
     safe_patterns: tuple[str, ...] = ("dev", "test", "tmp", "staging", "sandbox", "local")

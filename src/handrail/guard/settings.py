@@ -24,6 +24,7 @@ only when the project has a handrail.toml.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from typing import Annotated, Literal
 
@@ -33,13 +34,15 @@ from handrail.guard.model import Decision, GuardContext
 
 _DEFAULTS = GuardContext(cwd="")
 RuleId = Annotated[str, msgspec.Meta(pattern=r"^\S+$")]
-# Rule ids the parser itself emits (see handrail.guard.shell) and the engine's own.
+# Rule ids the parser itself emits (see handrail.guard.shell), the engine's and the hooks' own.
 ENGINE_RULES = {
     "shell.unresolved": "a command name, eval or piped code known only when it runs",
     "shell.remote-code": "code downloaded from the network run unread",
     "shell.parse-error": "a command that does not parse as shell",
     "guard.config-error": "handrail.toml could not be read",
     "guard.internal-error": "a rule family failed",
+    "guard.bad-input": "a tool call the hook cannot read",
+    "mcp.destructive-tool": "an MCP tool named for deleting, dropping, purging…",
     "default.allow": "no rule objects",
 }
 
@@ -78,12 +81,13 @@ class GuardSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
             raise ValueError(problem)
 
 
-def known_rules() -> dict[str, str]:
-    """Every built-in rule id; a family without a RULES table accepts `family.*` ids."""
+def known_rules(families: Iterable[str] | None = None) -> dict[str, str]:
+    """Every built-in rule id (of `families`, when given: the hook imports no family it need
+    not); a family without a RULES table accepts `family.*` ids."""
     from handrail.guard import rules
 
     known = dict(ENGINE_RULES)
-    for name in rules.FAMILIES:
+    for name in rules.FAMILIES if families is None else set(families) & set(rules.FAMILIES):
         known.update(getattr(rules.load(name), "RULES", {f"{name}.*": "any rule of " + name}))
     return known
 
@@ -99,9 +103,11 @@ def _known(rule: str, known: dict[str, str], extra: set[str]) -> bool:
 
 def rule_id_problem(settings: GuardSettings) -> str | None:
     """The first rule id in `disable` or `decisions` that names no rule, as "field: problem"."""
-    if not settings.disable and not settings.decisions and not settings.rule:
+    named = [*settings.disable, *settings.decisions, *(rule.id for rule in settings.rule)]
+    if not named:
         return None
-    known = known_rules()
+    # An id's family is the part before its first dot: only those families' tables are read.
+    known = known_rules(rule_id.partition(".")[0] for rule_id in named)
     extra: set[str] = set()
     for number, rule in enumerate(settings.rule, start=1):
         if rule.id in known or rule.id in extra:

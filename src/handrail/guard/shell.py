@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from handrail.guard import unwrap
@@ -226,7 +225,11 @@ class _Reader:
                 word = self.word(child.named_children[-1], frame)
                 stdin, stdin_known = word.text + "\n", word.resolved
             else:
+                emitted = len(self.invocations)
                 redirects.append(self.file_redirect(child, frame))
+                if redirects[-1][0] == "<" and redirects[-1][1].startswith("<("):
+                    # `cmd < <(producer)`: the producer feeds cmd's stdin, as a pipe would.
+                    upstream = (*upstream, *self.invocations[emitted:])
         start = len(self.invocations)
         if body is None:
             self.emit_plain((), frame, node.text.decode(errors="replace"), redirects=redirects)
@@ -239,8 +242,7 @@ class _Reader:
                 # The redirects and the heredoc belong to the body's last command.
                 last = len(self.invocations) - 1
                 target = self.invocations[last]
-                self.invocations[last] = replace(
-                    target,
+                self.invocations[last] = target._replace(
                     redirects=(*target.redirects, *redirects),
                     stdin_text=stdin if stdin is not None else target.stdin_text,
                 )
@@ -402,9 +404,7 @@ class _Reader:
         out: list[Word] = []
         for group in _touching(list(nodes)):
             word = self.touching_word(group, frame)
-            expands = any(
-                n.type in ("concatenation", "simple_expansion", "expansion") for n in group
-            )
+            expands = any(_expands(n) for n in group)
             if word.resolved and expands:
                 fields = word.text.split()
                 if len(fields) > 1 or (not fields and word.text):
@@ -654,6 +654,16 @@ class _Call(NamedTuple):
     stdin: str | None = None
     stdin_known: bool = True
     assignments: tuple[tuple[str, str], ...] = ()
+
+
+def _expands(node: Node) -> bool:
+    """An unquoted expansion, alone or inside a concatenation: its value is split on blanks
+    (the quoted parts of `a'b c'` or `-m"x y"` are not)."""
+    if node.type in ("simple_expansion", "expansion"):
+        return True
+    return node.type == "concatenation" and any(
+        _expands(c) or c.type == "command_substitution" for c in node.named_children
+    )
 
 
 def _touching(nodes: list[Node]) -> list[list[Node]]:

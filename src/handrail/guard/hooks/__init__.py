@@ -14,8 +14,7 @@ that says how a human approves — and never the silent exit 0 an agent reads as
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -30,8 +29,7 @@ AGENTS = ("claude", "codex", "cursor", "gemini")
 BLOCK_EXIT = 2
 
 
-@dataclass(frozen=True)
-class HookAnswer:
+class HookAnswer(NamedTuple):
     stdout: str
     stderr: str
     exit_code: int

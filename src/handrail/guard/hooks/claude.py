@@ -15,19 +15,17 @@ how to approve.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from handrail.guard.hooks import HookAnswer
 from handrail.guard.hooks.core import (
-    McpCall,
     ToolCall,
+    command_call,
+    file_call,
     message,
+    named_mcp_call,
     object_field,
-    optional_text,
-    require_event,
-    split_mcp_name,
-    text_field,
+    tool_name_and_cwd,
 )
 
 if TYPE_CHECKING:
@@ -44,37 +42,18 @@ FILE_TOOLS = {"Write": "file_path", "Edit": "file_path", "MultiEdit": "file_path
 def tool_call(payload: Mapping[str, Any]) -> ToolCall:
     call = _tool_call(payload)
     if payload.get("permission_mode") in UNATTENDED_MODES:
-        return replace(call, unattended=True)
+        return call._replace(unattended=True)
     return call
 
 
 def _tool_call(payload: Mapping[str, Any]) -> ToolCall:
-    require_event(payload, EVENT)
-    name = text_field(payload, "tool_name", "payload")
-    cwd = optional_text(payload, "cwd")
+    name, cwd = tool_name_and_cwd(payload, EVENT)
     if name == "Bash":
-        tool_input = object_field(payload, "tool_input", "payload")
-        return ToolCall(
-            name,
-            command=text_field(tool_input, "command", "tool_input"),
-            intent=optional_text(tool_input, "description"),
-            cwd=cwd,
-        )
+        return command_call(name, object_field(payload, "tool_input", "payload"), cwd)
     if name in FILE_TOOLS:
-        tool_input = object_field(payload, "tool_input", "payload")
-        path = text_field(tool_input, FILE_TOOLS[name], "tool_input")
-        return ToolCall(name, paths=(path,), cwd=cwd)
-    return _mcp_or_other(name, payload, cwd)
-
-
-def _mcp_or_other(name: str, payload: Mapping[str, Any], cwd: str | None) -> ToolCall:
-    """An `mcp__server__tool` call with its arguments; any other tool changes nothing watched."""
-    named = split_mcp_name(name)
-    if named is None:
-        return ToolCall(name, cwd=cwd)
-    arguments = payload.get("tool_input")
-    mcp = McpCall(named.server, named.tool, arguments if isinstance(arguments, dict) else {})
-    return ToolCall(name, mcp=mcp, cwd=cwd)
+        return file_call(name, payload, FILE_TOOLS[name], cwd)
+    # An MCP tool, judged by its arguments; any other tool (Read, Grep…) changes nothing watched.
+    return ToolCall(name, mcp=named_mcp_call(name, payload.get("tool_input")), cwd=cwd)
 
 
 def answer(verdict: Verdict, unattended: bool = False) -> HookAnswer:

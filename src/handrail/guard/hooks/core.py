@@ -8,8 +8,8 @@ the two, the engine's decision included, lives here, so the four protocols judge
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from handrail.guard.model import Verdict
 
@@ -29,20 +29,19 @@ class BadPayload(ValueError):
     """The agent sent something this adapter cannot read as one tool call."""
 
 
-@dataclass(frozen=True)
-class McpCall:
+class McpCall(NamedTuple):
     server: str  # as the agent names it (Cursor gives the server's URL or command)
     tool: str  # the tool's own name on that server
-    arguments: Mapping[str, Any] = field(default_factory=dict)
+    arguments: Mapping[str, Any] = MappingProxyType({})  # read-only: the default is shared
 
 
-@dataclass(frozen=True)
-class ToolCall:
+class ToolCall(NamedTuple):
     """One tool call, in the terms the engine judges; at most one of its kinds is set."""
 
     tool: str  # the agent's name for the tool
     command: str | None = None  # a shell command line
     paths: tuple[str, ...] = ()  # the files a file tool writes
+    emptied: bool = False  # the file tool writes empty content: the file's rules are gone
     mcp: McpCall | None = None
     intent: str | None = None  # the agent's own description of what the call is for
     cwd: str | None = None  # where it runs, when the payload says
@@ -90,22 +89,55 @@ def text_field(mapping: Mapping[str, Any], key: str, where: str) -> str:
     """A required string field; its absence is a payload this adapter cannot judge."""
     value = mapping.get(key)
     if not isinstance(value, str):
-        found = "missing" if value is None else f"a {type(value).__name__}"
-        raise BadPayload(f"{where}.{key} is {found}, expected a string")
+        raise _wrong_field(where, key, value, "a string")
     return value
 
 
 def object_field(mapping: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
     value = mapping.get(key)
     if not isinstance(value, dict):
-        found = "missing" if value is None else f"a {type(value).__name__}"
-        raise BadPayload(f"{where}.{key} is {found}, expected an object")
+        raise _wrong_field(where, key, value, "an object")
     return value
+
+
+def _wrong_field(where: str, key: str, value: object, expected: str) -> BadPayload:
+    found = "missing" if value is None else f"a {type(value).__name__}"
+    return BadPayload(f"{where}.{key} is {found}, expected {expected}")
 
 
 def optional_text(mapping: Mapping[str, Any], key: str) -> str | None:
     value = mapping.get(key)
     return value if isinstance(value, str) and value.strip() else None
+
+
+def tool_name_and_cwd(payload: Mapping[str, Any], event: str) -> tuple[str, str | None]:
+    """The fields every tool call of the `tool_name` / `tool_input` protocols starts with."""
+    require_event(payload, event)
+    return text_field(payload, "tool_name", "payload"), optional_text(payload, "cwd")
+
+
+def command_call(name: str, tool_input: Mapping[str, Any], cwd: str | None) -> ToolCall:
+    """A shell tool's call: its `command`, and its `description` as the stated intent."""
+    command = text_field(tool_input, "command", "tool_input")
+    return ToolCall(name, command=command, intent=optional_text(tool_input, "description"), cwd=cwd)
+
+
+def file_call(name: str, payload: Mapping[str, Any], key: str, cwd: str | None) -> ToolCall:
+    """A file tool's call: the one file its `tool_input[key]` names (Write and write_file
+    carry the whole new `content`; empty content wipes the file)."""
+    tool_input = object_field(payload, "tool_input", "payload")
+    path = text_field(tool_input, key, "tool_input")
+    return ToolCall(name, paths=(path,), emptied=tool_input.get("content") == "", cwd=cwd)
+
+
+def mcp_arguments(tool_input: object) -> Mapping[str, Any]:
+    return tool_input if isinstance(tool_input, dict) else {}
+
+
+def named_mcp_call(name: str, tool_input: object) -> McpCall | None:
+    """An `mcp__<server>__<tool>` call with its arguments; None for a tool of the agent's own."""
+    named = split_mcp_name(name)
+    return named._replace(arguments=mcp_arguments(tool_input)) if named else None
 
 
 def split_mcp_name(name: str) -> McpCall | None:
@@ -122,7 +154,7 @@ def context_for_call(call: ToolCall, cwd: str, env: Mapping[str, str]) -> GuardC
     from handrail.guard.engine import context_for
 
     context = context_for(call.cwd or cwd, env)
-    return replace(context, intent=call.intent) if call.intent else context
+    return context._replace(intent=call.intent) if call.intent else context
 
 
 def judge(call: ToolCall, context: GuardContext) -> Verdict:
@@ -132,7 +164,7 @@ def judge(call: ToolCall, context: GuardContext) -> Verdict:
 
     if call.command is not None:
         return engine.decide_command(call.command, context)
-    verdicts = [engine.decide_file_write(path, context) for path in call.paths]
+    verdicts = [engine.decide_file_write(path, context, call.emptied) for path in call.paths]
     if call.mcp is not None:
         from handrail.guard.hooks.mcp import judge_mcp
 

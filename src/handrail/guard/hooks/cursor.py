@@ -19,6 +19,7 @@ from handrail.guard.hooks import HookAnswer
 from handrail.guard.hooks.core import (
     McpCall,
     ToolCall,
+    mcp_arguments,
     message,
     optional_text,
     require_event,
@@ -52,7 +53,7 @@ def _arguments(tool_input: object) -> Mapping[str, Any]:
             tool_input = json.loads(tool_input)
         except json.JSONDecodeError:
             return {"input": tool_input}
-    return tool_input if isinstance(tool_input, dict) else {}
+    return mcp_arguments(tool_input)
 
 
 def answer(verdict: Verdict, unattended: bool = False) -> HookAnswer:

@@ -20,12 +20,14 @@ from handrail.guard.hooks import HookAnswer
 from handrail.guard.hooks.core import (
     McpCall,
     ToolCall,
+    command_call,
+    file_call,
+    mcp_arguments,
     message,
+    named_mcp_call,
     object_field,
     optional_text,
-    require_event,
-    split_mcp_name,
-    text_field,
+    tool_name_and_cwd,
 )
 
 if TYPE_CHECKING:
@@ -39,35 +41,26 @@ FILE_TOOLS = ("write_file", "replace", "edit")
 
 
 def tool_call(payload: Mapping[str, Any]) -> ToolCall:
-    require_event(payload, EVENT)
-    name = text_field(payload, "tool_name", "payload")
-    cwd = optional_text(payload, "cwd")
+    name, cwd = tool_name_and_cwd(payload, EVENT)
     if name == SHELL_TOOL:
         tool_input = object_field(payload, "tool_input", "payload")
         folder = optional_text(tool_input, "dir_path") or optional_text(tool_input, "directory")
-        return ToolCall(
-            name,
-            command=text_field(tool_input, "command", "tool_input"),
-            intent=optional_text(tool_input, "description"),
-            # A relative directory is relative to the session's; an absolute one replaces it.
-            cwd=os.path.join(cwd or "", folder) if folder else cwd,  # noqa: PTH118
-        )
+        # A relative directory is relative to the session's; an absolute one replaces it.
+        where = os.path.join(cwd or "", folder) if folder else cwd  # noqa: PTH118
+        return command_call(name, tool_input, where)
     if name in FILE_TOOLS:
-        tool_input = object_field(payload, "tool_input", "payload")
-        return ToolCall(name, paths=(text_field(tool_input, "file_path", "tool_input"),), cwd=cwd)
-    mcp = _mcp(name, payload)
-    return ToolCall(name, mcp=mcp, cwd=cwd) if mcp else ToolCall(name, cwd=cwd)
+        return file_call(name, payload, "file_path", cwd)
+    return ToolCall(name, mcp=_mcp(name, payload), cwd=cwd)
 
 
 def _mcp(name: str, payload: Mapping[str, Any]) -> McpCall | None:
+    """The server and tool `mcp_context` names, else those of an `mcp__server__tool` name."""
     context = payload.get("mcp_context")
-    arguments = payload.get("tool_input")
-    arguments = arguments if isinstance(arguments, dict) else {}
     if isinstance(context, dict):
         server = optional_text(context, "server_name") or ""
-        return McpCall(server, optional_text(context, "tool_name") or name, arguments)
-    named = split_mcp_name(name)
-    return McpCall(named.server, named.tool, arguments) if named else None
+        tool = optional_text(context, "tool_name") or name
+        return McpCall(server, tool, mcp_arguments(payload.get("tool_input")))
+    return named_mcp_call(name, payload.get("tool_input"))
 
 
 def answer(verdict: Verdict, unattended: bool = False) -> HookAnswer:

@@ -2,8 +2,11 @@
 named for destruction.
 
 An MCP tool is opaque: the guard sees only its name and arguments. SQL is parsed (the database
-family's `judge_sql`); a `command` given to a tool named for running commands is judged as
-shell; a tool named `delete_*`, `drop_*`, `destroy_*`… asks; anything else is allowed.
+family's SQL verdicts); a `command` given to a tool named for running commands is judged as
+shell; a tool named `delete_*`, `drop_*`, `destroy_*`… asks; anything else is allowed. A server
+named like production (`mcp__prod-db__query`, `mcp__production_postgres__execute`, a Cursor
+server URL on `prod.example.com`) makes the call a production one: the reasons say so, and a
+destructive tool there is denied.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from handrail.guard.model import Verdict
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from handrail.guard.context import Environment
     from handrail.guard.hooks.core import McpCall
     from handrail.guard.model import GuardContext
 
@@ -45,30 +49,28 @@ def name_words(name: str) -> set[str]:
 
 
 def judge_mcp(call: McpCall, context: GuardContext) -> Verdict:
-    from handrail.guard.engine import _final, decide_command
+    from handrail.guard.context import judged
+    from handrail.guard.engine import decide_command, final_verdict
     from handrail.guard.rules import strictest
 
+    environment = server_environment(call.server, context)
     words = name_words(call.tool)
     verdicts: list[Verdict | None] = []
     commands: list[str] = []
     for key, text in _strings(call.arguments):
         if key in SQL_KEYS and (key == "sql" or _starts_like_sql(text)):
-            verdicts.append(
-                _sql_verdict(text, key == "sql" or bool(words & SQL_TOOL_WORDS), context)
-            )
+            surely_sql = key == "sql" or bool(words & SQL_TOOL_WORDS)
+            verdicts.append(_sql_verdict(text, surely_sql, environment))
         elif key in COMMAND_KEYS and words & SHELL_WORDS:
             commands.append(text)
     destructive = sorted(words & DESTRUCTIVE_WORDS)
     if destructive:
-        verdicts.append(
-            Verdict(
-                "ask",
-                "mcp.destructive-tool",
-                f"the MCP tool {call.tool} of {call.server or 'an MCP server'} is named for"
-                f" a destructive operation ({destructive[0]})",
-            )
+        what = (
+            f"the MCP tool {call.tool} of {call.server or 'an MCP server'} is named for"
+            f" a destructive operation ({destructive[0]})"
         )
-    own = _final(
+        verdicts.append(judged("mcp.destructive-tool", "ask", environment, what, floor="ask"))
+    own = final_verdict(
         [v for v in verdicts if v is not None],
         context,
         f"the MCP tool {call.tool} carries nothing the guard judges",
@@ -76,12 +78,22 @@ def judge_mcp(call: McpCall, context: GuardContext) -> Verdict:
     return strictest([own, *(decide_command(text, context) for text in commands)]) or own
 
 
-def _sql_verdict(text: str, surely_sql: bool, context: GuardContext) -> Verdict | None:
+def server_environment(server: str, context: GuardContext) -> Environment:
+    """Production when the server's name says so; otherwise unknown (a server named `dev-db`
+    lowers nothing: its name is no proof of what it reaches)."""
+    from handrail.guard.context import Environment, Setting, environment_class
+
+    if server and environment_class(server, context) == "production":
+        return Environment("production", Setting("MCP server", server, "the tool call"))
+    return Environment("unknown")
+
+
+def _sql_verdict(text: str, surely_sql: bool, environment: Environment) -> Verdict | None:
     """The database family's verdict; text that does not parse counts only where the argument
     or the tool is plainly about SQL ("update my profile" given to a search tool is words)."""
-    from handrail.guard.rules.database import judge_sql
+    from handrail.guard.rules.sql_verdicts import judge_statements
 
-    found = judge_sql(text, context)
+    found = judge_statements([(text, "the SQL")], None, environment)
     if found is not None and found.rule == "database.sql-unparsed" and not surely_sql:
         return None
     return found

@@ -14,11 +14,11 @@ from handrail.guard.effects import effects, mode_and_paths
 from handrail.guard.model import Verdict
 from handrail.guard.places import place, project_root
 from handrail.guard.rules import strictest
-from handrail.guard.rules.git import global_configs, subcommand
-from handrail.guard.words import long_options, short_flags, within
+from handrail.guard.rules.git import global_configs, option_values, subcommand
+from handrail.guard.words import long_options, operands, short_flags, within
 
 if TYPE_CHECKING:
-    from handrail.guard.model import GuardContext, Invocation
+    from handrail.guard.model import Decision, GuardContext, Invocation
 
 FAMILY = "bypass"
 RULES = {
@@ -137,32 +137,23 @@ def _hook_switch(invocation: Invocation, variable: str, value: str) -> Verdict |
 
 def _github(invocation: Invocation) -> Verdict | None:
     args = invocation.args
+    decision: Decision | None = None
     if args[:2] == ("pr", "merge") and "--admin" in args:
-        return Verdict(
-            "ask",
-            "bypass.branch-protection",
-            f"`{invocation.source}` merges past required reviews and checks",
-        )
-    if args[:1] == ("api",) and any("/protection" in a for a in args):
-        methods = {a.upper() for i, a in enumerate(args) if i and args[i - 1] in ("-X", "--method")}
-        methods |= {a.partition("=")[2].upper() for a in args if a.startswith("--method=")}
+        decision, what = "ask", "merges past required reviews and checks"
+    elif args[:1] == ("api",) and any("/protection" in a for a in args):
+        methods = {value.upper() for value in option_values(args, ("-X", "--method"))}
         if "DELETE" in methods:
-            return Verdict(
-                "deny",
-                "bypass.branch-protection",
-                f"`{invocation.source}` removes branch protection",
-            )
-        if methods & {"PUT", "PATCH", "POST"}:
-            return Verdict(
-                "ask",
-                "bypass.branch-protection",
-                f"`{invocation.source}` changes branch protection",
-            )
-    return None
+            decision, what = "deny", "removes branch protection"
+        elif methods & {"PUT", "PATCH", "POST"}:
+            decision, what = "ask", "changes branch protection"
+    if decision is None:
+        return None
+    return Verdict(decision, "bypass.branch-protection", f"`{invocation.source}` {what}")
 
 
 def _file_change(invocation: Invocation, context: GuardContext) -> Verdict | None:
     found: list[Verdict | None] = []
+    emptied = emptied_files(invocation)
     for effect in effects(invocation):
         if not effect.resolved:
             continue
@@ -174,18 +165,82 @@ def _file_change(invocation: Invocation, context: GuardContext) -> Verdict | Non
         if hit is None:
             continue
         rule, what = hit
-        found.append(_change_verdict(invocation, rule, what, effect.action))
+        action = "empty" if effect.action == "write" and effect.path in emptied else effect.action
+        found.append(_change_verdict(f"`{invocation.source}`", rule, what, action, invocation.args))
     return strictest(found)
 
 
-def _change_verdict(invocation: Invocation, rule: str, what: str, action: str) -> Verdict | None:
-    verb = {"delete": "deletes", "write": "changes", "permissions": "changes permissions of"}
-    reason = f"`{invocation.source}` {verb[action]} {what}"
+# Programs that print nothing: `: > f`, `true > f`, `cat /dev/null > f` leave `f` empty.
+_SILENT = frozenset({":", "true", "false"})
+_TRUNCATING_REDIRECTS = frozenset({">", ">|", "&>"})
+
+
+def emptied_files(invocation: Invocation) -> set[str]:
+    """The files the invocation leaves empty: truncated by a `>` redirect of a program that
+    prints nothing, `truncate -s 0`, `cp /dev/null FILE`, or `tee` fed nothing."""
+    name, args = invocation.program, invocation.args
+    truncated = [t for o, t in invocation.redirects if o in _TRUNCATING_REDIRECTS]
+    emptied = set(truncated) if truncated and _prints_nothing(invocation) else set()
+    sizes = option_values(args, ("-s", "--size"))
+    if name == "truncate" and sizes and sizes[-1] in ("0", "0K", "0M"):
+        emptied |= set(operands(args, frozenset({"-s", "--size", "-r", "--reference"})))
+    if name == "cp" and operands(args)[:1] == ["/dev/null"]:
+        emptied |= set(operands(args)[1:])
+    if name == "tee" and not {"-a", "--append"} & set(args) and _reads_nothing(invocation):
+        emptied |= set(operands(args))
+    return emptied
+
+
+def _prints_nothing(invocation: Invocation) -> bool:
+    """`:`, `true`, a bare redirect, `cat /dev/null`, `echo -n`, `printf ''`."""
+    from handrail.guard.unwrap import static_output
+
+    name, args = invocation.program, invocation.args
+    if not name or name in _SILENT or (name == "cat" and args and set(args) == {"/dev/null"}):
+        return True
+    printed = static_output(invocation)
+    return printed is not None and not printed.strip()
+
+
+def _reads_nothing(invocation: Invocation) -> bool:
+    """Its stdin is /dev/null, or a pipeline known to print nothing (`printf '' | tee f`)."""
+    from handrail.guard.unwrap import static_pipeline
+
+    if ("<", "/dev/null") in invocation.redirects:
+        return True
+    fed = static_pipeline(invocation.upstream) if invocation.upstream else None
+    return fed is not None and not fed.strip()
+
+
+def protected_write(
+    path: str, context: GuardContext, writer: str, emptied: bool = False
+) -> Verdict | None:
+    """A file tool (Write, Edit…) writing `path`, judged as a shell write would be: the
+    agent's hook settings are denied, handrail.toml and git hooks denied when emptied, the
+    other safeguard files asked. `writer` names the tool for the reason."""
+    hit = protected_file(path, context)
+    if hit is None:
+        return None
+    return _change_verdict(writer, *hit, "empty" if emptied else "write")
+
+
+def _change_verdict(
+    writer: str, rule: str, what: str, action: str, args: tuple[str, ...] = ()
+) -> Verdict | None:
+    """The verdict on `writer` deleting, emptying, changing or re-permissioning a safeguard
+    file; `args` are chmod's, to tell whether hooks stop running."""
+    verb = {
+        "delete": "deletes",
+        "empty": "empties",
+        "write": "changes",
+        "permissions": "changes permissions of",
+    }
+    reason = f"{writer} {verb[action]} {what}"
     if rule == "agent-settings":
         return Verdict("deny", "bypass.agent-settings", f"{reason}: the guard must not edit itself")
     if rule == "git-hooks":
         if action == "permissions":
-            mode, _ = mode_and_paths(invocation.args)
+            mode, _ = mode_and_paths(args)
             disables = "-x" in mode or (
                 mode.isdigit() and int(mode[-3] if len(mode) >= 3 else "7") % 2 == 0
             )
@@ -194,10 +249,12 @@ def _change_verdict(invocation: Invocation, rule: str, what: str, action: str) -
                 if disables
                 else None
             )
-        decision = "deny" if action == "delete" else "ask"
+        decision = "deny" if action in ("delete", "empty") else "ask"
         return Verdict(decision, "bypass.git-hooks", reason)  # type: ignore[arg-type]
-    if rule == "policy-file" and action == "delete":
-        return Verdict("deny", "bypass.policy-file", reason)
+    if rule == "policy-file" and action in ("delete", "empty"):
+        return Verdict(
+            "deny", "bypass.policy-file", f"{reason}: the project's guard rules are lost"
+        )
     return Verdict("ask", f"bypass.{rule}", reason)
 
 
@@ -226,20 +283,14 @@ def _git(invocation: Invocation) -> Verdict | None:
         found.append(_ci_skip_message(invocation, args))
     if command == "push" and any(
         value.lower().startswith("ci.skip")
-        for value in _option_values(args, ("-o", "--push-option"))
+        for value in option_values(args, ("-o", "--push-option"))
     ):
         found.append(Verdict("ask", "bypass.ci-skip", f"`{invocation.source}` skips CI"))
     return strictest(found)
 
 
-def _option_values(args: tuple[str, ...], names: tuple[str, ...]) -> list[str]:
-    values = [args[i + 1] for i in range(len(args) - 1) if args[i] in names]
-    values += [a.partition("=")[2] for a in args if a.partition("=")[0] in names and "=" in a]
-    return values
-
-
 def _ci_skip_message(invocation: Invocation, args: tuple[str, ...]) -> Verdict | None:
-    messages = _option_values(args, ("-m", "--message"))
+    messages = option_values(args, ("-m", "--message"))
     messages += [
         a[2:] for a in args if a.startswith("-m") and len(a) > 2 and not a.startswith("-m=")
     ]

@@ -7,11 +7,10 @@ and reads Route 53 change batches to see whether they DELETE records.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from handrail.guard.context import (
     Options,
@@ -67,8 +66,7 @@ _DRY_RUN = ("dry-run", "dryrun")
 _DESTRUCTIVE_PREFIXES = ("delete", "remove", "terminate", "destroy", "purge")
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(NamedTuple):
     command: tuple[str, ...]
     decision: Decision
     destroys: str

@@ -7,7 +7,7 @@ current-context), the namespace (`-n`, else the context's) and the names the com
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from handrail.guard.context import (
     Environment,
@@ -87,12 +87,14 @@ _CRITICAL_NAMESPACES = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class _Kind:
+class _Kind(NamedTuple):
+    """What a kubectl command does to what it names, and how its decision may move."""
+
     rule: str
     base: Decision
     floor: Decision  # what a safe environment can lower it to
     effect: str
+    ceiling: Decision = "deny"  # what production can raise it to
 
 
 _NAMESPACE = _Kind(
@@ -204,46 +206,10 @@ def _kubectl(invocation: Invocation, context: GuardContext) -> Verdict | None:
             return _delete(invocation, options, [f"{kind}/{name}" for kind, name, _ in manifests],
                            environment)  # fmt: skip
         return _delete(invocation, options, rest, environment)
-    if verb == "drain":
-        return judged(
-            "kubernetes.drain",
-            "ask",
-            environment,
-            f"`{shown}` evicts every pod from the node",
-            floor="ask",
-            ceiling="ask",
-        )
-    if verb == "cordon":
-        return judged(
-            "kubernetes.cordon",
-            "ask",
-            environment,
-            f"`{shown}` stops scheduling on the node",
-            ceiling="ask",
-        )
-    if verb == "scale" and options.value("replicas") == "0":
-        return judged(
-            "kubernetes.scale-to-zero",
-            "ask",
-            environment,
-            f"`{shown}` stops every replica",
-            ceiling="ask",
-        )
-    if verb == "apply" and options.has("prune"):
-        return judged(
-            "kubernetes.apply-prune",
-            "ask",
-            environment,
-            "`kubectl apply --prune` deletes every object the manifests no longer name",
-            floor="ask",
-        )
-    if verb == "replace" and options.has("force"):
-        return judged(
-            "kubernetes.replace-force",
-            "ask",
-            environment,
-            "`kubectl replace --force` deletes the objects and creates them anew",
-        )
+    change = _verb_change(verb, options)
+    if change is not None:
+        what = f"`{shown}` {change.effect}"
+        return judged(change.rule, change.base, environment, what, change.floor, change.ceiling)
     if verb == "exec" and invocation.args.count("--"):
         inside = _inside_pod(invocation, context)
         if inside is not None:
@@ -255,6 +221,23 @@ def _kubectl(invocation: Invocation, context: GuardContext) -> Verdict | None:
             environment,
             f"`{shown}` changes a production cluster",
         )
+    return None
+
+
+def _verb_change(verb: str, options: Options) -> _Kind | None:
+    """What drain, cordon, scale to zero, apply --prune and replace --force do."""
+    if verb == "drain":
+        return _Kind("kubernetes.drain", "ask", "ask", "evicts every pod from the node", "ask")
+    if verb == "cordon":
+        return _Kind("kubernetes.cordon", "ask", "allow", "stops scheduling on the node", "ask")
+    if verb == "scale" and options.value("replicas") == "0":
+        return _Kind("kubernetes.scale-to-zero", "ask", "allow", "stops every replica", "ask")
+    if verb == "apply" and options.has("prune"):
+        effect = "deletes every object the manifests no longer name"
+        return _Kind("kubernetes.apply-prune", "ask", "ask", effect)
+    if verb == "replace" and options.has("force"):
+        effect = "deletes the objects and creates them anew"
+        return _Kind("kubernetes.replace-force", "ask", "allow", effect)
     return None
 
 

@@ -12,7 +12,6 @@ import posixpath
 from typing import TYPE_CHECKING
 
 from handrail.guard.model import Verdict
-from handrail.guard.rules import strictest
 from handrail.guard.words import expand_home, operands
 
 if TYPE_CHECKING:
@@ -22,7 +21,7 @@ FAMILY = "secrets"
 RULES = {
     "secrets.upload": "a credential file sent to the network",
     "secrets.environment-upload": "the environment (env, printenv) piped to the network",
-    "secrets.read": "reading a credential file into the agent's context",
+    "secrets.read": "reading a credential file or printing a token into the agent's context",
 }
 SENDERS = frozenset(
     {"curl", "wget", "nc", "ncat", "netcat", "socat", "scp", "sftp", "ftp", "rsync", "telnet"}
@@ -120,9 +119,13 @@ def _secret_variable(words: list[str]) -> str | None:
         for part in word.split("$")[1:]:
             name = part.lstrip("{").split("}")[0]
             name = "".join(c for c in name if c.isalnum() or c == "_")
-            if any(marker in name.upper() for marker in _SECRET_VARIABLE_WORDS):
+            if _secret_name(name):
                 return name
     return None
+
+
+def _secret_name(name: str) -> bool:
+    return any(marker in name.upper() for marker in _SECRET_VARIABLE_WORDS)
 
 
 def _dumps_environment(invocation: Invocation) -> bool:
@@ -134,47 +137,93 @@ def _dumps_environment(invocation: Invocation) -> bool:
 
 
 def judge(invocation: Invocation, context: GuardContext) -> Verdict | None:
-    if invocation.program in SENDERS:
-        return strictest([_sending(invocation, context)])
+    sent = _sending(invocation, context) if invocation.program in SENDERS else None
+    if sent is not None:
+        return sent
+    shown = f"`{invocation.source}`"
+    printed = _printed_credential(invocation)
+    if printed is not None:
+        return Verdict(
+            "ask", "secrets.read", f"{shown} prints {printed} into the agent's transcript"
+        )
     secret = _reads_secret(invocation, context)
     if secret is not None:
-        return Verdict(
-            "ask",
-            "secrets.read",
-            f"`{invocation.source}` reads the credential file {secret} into the agent's transcript",
-        )
+        what = f"the credential file {secret}"
+        return Verdict("ask", "secrets.read", f"{shown} reads {what} into the agent's transcript")
+    return None
+
+
+# Commands whose output is a credential: the program, the words its arguments start with, and
+# what it prints.
+_TOKEN_PRINTERS = (
+    ("gh", ("auth", "token"), "the GitHub token"),
+    ("glab", ("auth", "token"), "the GitLab token"),
+    ("gcloud", ("auth", "print-access-token"), "a Google Cloud access token"),
+    ("gcloud", ("auth", "print-identity-token"), "a Google Cloud identity token"),
+    ("gcloud", ("auth", "application-default", "print-access-token"), "a Google Cloud token"),
+    ("az", ("account", "get-access-token"), "an Azure access token"),
+    ("aws", ("configure", "export-credentials"), "the AWS access keys"),
+    ("vault", ("print", "token"), "the Vault token"),
+)
+_UNPRINTED_FORMATS = (None, "name", "wide")
+
+
+def _printed_credential(invocation: Invocation) -> str | None:
+    """What credential the command prints to its output, when that output is the transcript
+    (not `$(…)` feeding another command, nor a file)."""
+    into_file = any(operator in (">", ">>") for operator, _ in invocation.redirects)
+    if into_file or {"$(", "`"} & set(invocation.via):
+        return None
+    program, args = invocation.program, invocation.args
+    for name, lead, what in _TOKEN_PRINTERS:
+        if program == name and args[: len(lead)] == lead:
+            return what
+    if program == "aws" and args[:2] == ("configure", "get") and _secret_name("".join(args[2:3])):
+        return f"the AWS setting {args[2]}"
+    if program == "printenv":
+        variable = next((a for a in args if not a.startswith("-") and _secret_name(a)), None)
+        return None if variable is None else f"the secret variable {variable}"
+    if program in ("kubectl", "oc") and "get" in args and _names_secret(args):
+        return None if _output_format(args) in _UNPRINTED_FORMATS else "the secret's values"
+    return None
+
+
+def _names_secret(args: tuple[str, ...]) -> bool:
+    return any(a in ("secret", "secrets") or a.startswith(("secret/", "secrets/")) for a in args)
+
+
+def _output_format(args: tuple[str, ...]) -> str | None:
+    """kubectl's `-o FORMAT`, `-oFORMAT`, `--output=FORMAT`."""
+    for index, arg in enumerate(args):
+        if arg in ("-o", "--output") and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith("--output="):
+            return arg.partition("=")[2]
+        if arg.startswith("-o") and len(arg) > 2:
+            return arg[2:].lstrip("=")
     return None
 
 
 def _sending(invocation: Invocation, context: GuardContext) -> Verdict | None:
     sent = uploaded_words(invocation)
+    shown = f"`{invocation.source}`"
     variable = _secret_variable(sent)
     if variable is not None:
-        return Verdict(
-            "deny",
-            "secrets.upload",
-            f"`{invocation.source}` sends the secret variable ${variable} over the network",
-        )
+        return _leak(f"{shown} sends the secret variable ${variable} over the network")
     secret = _secret_in(sent, context)
     if secret is not None:
-        return Verdict(
-            "deny",
-            "secrets.upload",
-            f"`{invocation.source}` sends the credential file {secret} over the network",
-        )
+        return _leak(f"{shown} sends the credential file {secret} over the network")
     for source in (*invocation.upstream, *invocation.feeds):
         leaked = _reads_secret(source, context)
         if leaked is not None:
-            return Verdict(
-                "deny",
-                "secrets.upload",
-                f"the credential file {leaked} is sent over the network by `{invocation.source}`",
-            )
+            return _leak(f"the credential file {leaked} is sent over the network by {shown}")
         if _dumps_environment(source):
-            return Verdict(
-                "deny",
+            return _leak(
+                f"`{source.source}` sends every environment variable (tokens included) to {shown}",
                 "secrets.environment-upload",
-                f"`{source.source}` sends every environment variable (tokens included) to"
-                f" `{invocation.source}`",
             )
     return None
+
+
+def _leak(reason: str, rule: str = "secrets.upload") -> Verdict:
+    return Verdict("deny", rule, reason)

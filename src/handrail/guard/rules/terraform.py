@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from handrail.guard.context import (
     Environment,
@@ -132,7 +132,7 @@ def _terraform(
     if verb == "apply":
         plan = _saved_plan(workdir, rest)
         if plan is not None:
-            return _apply_saved_plan(invocation, context, plan, workdir, environment)
+            return _apply_saved_plan(_PlanApply(invocation, context, plan, workdir, environment))
         replaced = options.all_values("replace")
         if replaced:
             return _replace(invocation, replaced, environment)
@@ -265,21 +265,27 @@ def _saved_plan(workdir: Path, rest: list[str]) -> Path | None:
     return path if zipfile.is_zipfile(path) else None
 
 
-def _apply_saved_plan(
-    invocation: Invocation,
-    context: GuardContext,
-    plan: Path,
-    workdir: Path,
-    environment: Environment,
-) -> Verdict:
-    staleness = _staleness(invocation, context, plan, workdir)
-    scope = _scope(invocation, context, plan, workdir, environment)
+class _PlanApply(NamedTuple):
+    """`terraform apply PLANFILE`: the command, where it runs and the plan it applies."""
+
+    invocation: Invocation
+    context: GuardContext
+    plan: Path
+    workdir: Path
+    environment: Environment
+
+
+def _apply_saved_plan(apply: _PlanApply) -> Verdict:
+    staleness = _staleness(apply.context, apply.plan, apply.workdir)
+    if staleness.decision == "deny":
+        return staleness  # refused whatever it does: no need to spawn `terraform show`
+    scope = _scope(apply)
     if staleness.decision == scope.decision:  # both say the same: the human reads both whys
         return Verdict(scope.decision, scope.rule, f"{staleness.reason} {scope.reason}")
     return max((staleness, scope), key=lambda verdict: SEVERITY[verdict.decision])
 
 
-def _staleness(invocation: Invocation, context: GuardContext, plan: Path, workdir: Path) -> Verdict:
+def _staleness(context: GuardContext, plan: Path, workdir: Path) -> Verdict:
     prior = _plan_prior_state(plan)
     planned = f"serial {prior.get('serial')} of lineage {prior.get('lineage') or '(none)'}"
     if prior is _UNREADABLE:
@@ -380,18 +386,13 @@ def _serial(state: dict[str, Any]) -> int:
     return serial if isinstance(serial, int) else -1
 
 
-def _scope(
-    invocation: Invocation,
-    context: GuardContext,
-    plan: Path,
-    workdir: Path,
-    environment: Environment,
-) -> Verdict:
+def _scope(apply: _PlanApply) -> Verdict:
     """What the plan destroys, weighed against what the agent said it is doing."""
     from handrail.blast.terraform import analyze_plan
     from handrail.errors import HandrailError
 
-    text, problem = _show_json(invocation.program, context, plan, workdir)
+    invocation, context = apply.invocation, apply.context
+    text, problem = _show_json(invocation.program, context, apply.plan, apply.workdir)
     if text is None:
         return Verdict(
             "ask",
@@ -399,10 +400,11 @@ def _scope(
             f"`{invocation.source}`: {problem}; what it destroys is unknown.",
         )
     try:
-        findings = analyze_plan(text, plan.name)
+        findings = analyze_plan(text, apply.plan.name)
     except HandrailError as error:
         return Verdict("ask", "terraform.plan-unreadable", f"{error}.")
-    return judge_plan_scope(findings, context.intent, environment, f"`{invocation.source}`")
+    subject = f"`{invocation.source}`"
+    return judge_plan_scope(findings, context.intent, apply.environment, subject)
 
 
 def judge_plan_scope(
