@@ -31,7 +31,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -385,7 +385,7 @@ def handrail_guard() -> Guard:
     def decide(case: Case, world: World) -> tuple[str, str, str]:
         context = context_for(str(world.cwd(case)), world.env(case))
         if case.intent is not None:
-            context = replace(context, intent=case.intent)
+            context = context._replace(intent=case.intent)
         verdict = decide_command(case.command, context)
         return verdict.decision, verdict.rule, verdict.reason
 
