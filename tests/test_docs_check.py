@@ -266,7 +266,7 @@ def test_freshness_scores_and_a_warm_cache(project: GitRepo, tmp_path: Path) -> 
     repo = git.open_repo(project.path)
     first = check_docs(repo)
     caches = sorted((repo.git_dir / "handrail" / "docs").glob("*.msgpack"))
-    assert [p.name.split("-")[0] for p in caches] == ["documents", "symbols"]
+    assert [p.name.split("-")[0] for p in caches] == ["documents", "mentions", "symbols"]
     second = check_docs(repo)
     assert first.stale == second.stale
     (score,) = [d.score for d in second.documents if d.doc == "docs/guide.md"]

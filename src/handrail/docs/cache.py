@@ -48,3 +48,10 @@ def save(path: Path, entries: dict[str, Any]) -> None:
         pass  # a full disk: the same; the temporary file goes below
     finally:
         Path(temporary).unlink(missing_ok=True)
+
+
+def prune(path: Path, family: str) -> None:
+    """Delete the other files of `family` beside `path`: results for inputs no run asks for."""
+    for other in path.parent.glob(f"{family}-*.msgpack"):
+        if other != path:
+            other.unlink(missing_ok=True)

@@ -31,8 +31,11 @@ from handrail.docs.model import (
 )
 from handrail.docs.resolve import Resolution, Resolver
 from handrail.docs.settings import DocsSettings
-from handrail.docs.symbols import BlobSymbols, index_at
+from handrail.docs.symbols import BlobSymbols, SymbolIndex, index_at
 from handrail.errors import HandrailError
+
+# References answered by the tree's listing, not by definitions.
+_PATH_KINDS = frozenset({"path", "link", "anchor"})
 
 
 class _CachedDocument(msgspec.Struct, array_like=True):
@@ -69,8 +72,7 @@ def check_docs(
             {d.path: d.anchors for d in documents if not d.path.endswith(".rst")},
             tuple(settings.external),
         )
-        history = RepositoryHistory(repo, commit, index, symbols)
-        report = _Checker(repo, commit, resolver, history).run(documents, rev)
+        report = _Checker(repo, commit, resolver, index, symbols).run(documents, rev)
     finally:
         symbols.save()
     if changed_since is not None:
@@ -137,30 +139,55 @@ class _Judged:
 
 class _Checker:
     def __init__(
-        self, repo: git.RepoInfo, commit: str, resolver: Resolver, history: RepositoryHistory
+        self,
+        repo: git.RepoInfo,
+        commit: str,
+        resolver: Resolver,
+        index: SymbolIndex,
+        symbols: BlobSymbols,
     ) -> None:
         self.repo = repo
         self.commit = commit
         self.resolver = resolver
-        self.history = history
+        self.index = index
+        self.symbols = symbols
 
     def run(self, documents: list[Document], rev: str) -> DocsReport:
         judged = {d.path: self._resolve(d) for d in documents}
+        sought = {
+            (j.reference.kind, j.reference.name)
+            for items in judged.values()
+            for j in items
+            if _may_have_vanished(j)
+        }
+        history = RepositoryHistory(self.repo, self.commit, self.index, self.symbols, sought)
         last_edits = git.last_commits(self.repo, self.commit, [d.path for d in documents])
-        baselines = {d.path: self._baseline(d, last_edits.get(d.path)) for d in documents}
-        wanted: dict[str, set[str]] = defaultdict(set)
-        for doc, items in judged.items():
-            if baselines[doc] is not None:
-                wanted[baselines[doc]] |= {_leaf(j.reference) for j in items}  # type: ignore[index]
+        baselines = {
+            d.path: history.baseline(commit)
+            for d in documents
+            if (commit := self._baseline(d, last_edits.get(d.path)))
+        }
+        history.prepare_vanished(
+            {
+                baselines[doc]
+                for doc, items in judged.items()
+                if doc in baselines and any(_may_have_vanished(j) for j in items)
+            }
+        )
+        history.prepare_changed(
+            [
+                (j.resolution.definition, baselines[doc])
+                for doc, items in judged.items()
+                if doc in baselines
+                for j in items
+                if j.resolution.definition is not None
+            ]
+        )
         report = DocsReport(rev)
         for document in documents:
-            baseline_commit = baselines[document.path]
-            baseline = (
-                self.history.baseline(baseline_commit, wanted[baseline_commit])
-                if baseline_commit
-                else None
+            stale, checked = self._judge(
+                judged[document.path], history, baselines.get(document.path)
             )
-            stale, checked = self._judge(judged[document.path], baseline)
             report.stale += stale
             report.documents.append(
                 DocFreshness(
@@ -198,7 +225,7 @@ class _Checker:
         return None if baseline == self.commit else baseline
 
     def _judge(
-        self, judged: list[_Judged], baseline: Baseline | None
+        self, judged: list[_Judged], history: RepositoryHistory, baseline: Baseline | None
     ) -> tuple[list[StaleReference], int]:
         findings: dict[tuple[str, str, str | None], Finding | None] = {}
         stale: list[StaleReference] = []
@@ -213,16 +240,14 @@ class _Checker:
                 if baseline is None or definition is None or definition.name in changed_reported:
                     continue
                 if key not in findings:
-                    findings[key] = self.history.changed(definition, baseline)
+                    findings[key] = history.changed(definition, baseline)
                 finding = findings[key]
                 if finding is not None:
                     changed_reported.add(definition.name)
                     stale.append(_stale(ref, finding.verdict, finding.reason, finding))
                 continue
             if key not in findings:
-                findings[key] = (
-                    self.history.vanished(ref, baseline) if baseline is not None else None
-                )
+                findings[key] = history.vanished(ref, baseline) if baseline is not None else None
             finding = findings[key]
             if finding is not None:
                 checked.add((ref.kind, ref.name))
@@ -241,8 +266,19 @@ class _Checker:
         return [s for s in stale if not (s.verdict == "missing" and s.reference in ignored)]
 
 
-def _leaf(ref: Reference) -> str:
-    return ref.name.rpartition(".")[2] if ref.kind in {"symbol", "config"} else ref.name
+def _may_have_vanished(judged: _Judged) -> bool:
+    """Whether history could show this reference's definition gone. Only a reference the code
+    no longer answers for can name one; paths are answered by the tree's listing. A bare
+    lowercase word in code markup that nothing defines (``syms``, ``prefix``) is a variable
+    or a parameter far more often than a vanished definition, and searching every old file
+    for it is what history would cost most: it is looked for when the doc marks it as code
+    (a Sphinx role, an import, a call), qualifies it, or it is a compound (``get_json``)."""
+    ref, status = judged.reference, judged.resolution.status
+    if status == "found" or ref.kind in _PATH_KINDS:
+        return False
+    name = ref.name.strip("_")
+    bare = ref.kind == "symbol" and name.isalnum() and name.islower()
+    return not bare or status == "missing" or ref.explicit or ref.text.endswith(")")
 
 
 def _stale(ref: Reference, verdict: str, reason: str, finding: Finding | None) -> StaleReference:

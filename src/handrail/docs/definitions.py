@@ -7,12 +7,14 @@ relative to the module (`func`, `Class.method`) and relative imports keep their 
 from __future__ import annotations
 
 import ast
+import bisect
 import configparser
 import hashlib
 import json
+import re
 import tomllib
+from collections import deque
 from collections.abc import Iterable, Iterator
-from pathlib import PurePosixPath
 
 import msgspec
 
@@ -36,8 +38,10 @@ EMPTY = FileSymbols([])
 
 def language_of(path: str) -> str | None:
     """Which reader understands this file, by its name; None for files we do not index."""
-    name = PurePosixPath(path).name
-    suffix = PurePosixPath(name).suffix.lower()
+    # String operations, not PurePosixPath: this runs over every file of every baseline tree.
+    name = path.rpartition("/")[2]
+    dot = name.rfind(".")
+    suffix = name[dot:].lower() if 0 < dot < len(name) - 1 else ""
     if suffix in {".py", ".pyi"}:
         return "python"
     if suffix in {".sh", ".bash"}:
@@ -83,6 +87,20 @@ def _digest(text: str) -> str:
 _OPTION_FACTORIES = {"option", "Option", "add_argument", "argument", "Argument"}
 _COMMAND_FACTORIES = {"command", "group", "add_parser", "Typer"}
 _ENV_READERS = {"getenv", "get", "setdefault", "pop", "environ"}
+# Every name `calls` can react to. A node whose lines hold none of them cannot match, so its
+# whole subtree is skipped: walking every expression of a big module costs more than parsing it.
+CALL_WORDS = re.compile(
+    r"\b(?:"
+    + "|".join(
+        sorted(
+            _OPTION_FACTORIES
+            | _COMMAND_FACTORIES
+            | _ENV_READERS
+            | {"getattr", "envvar", "dest", "prog", "callback"}
+        )
+    )
+    + r")\b"
+)
 
 
 def _python(text: str) -> FileSymbols:
@@ -93,7 +111,7 @@ def _python(text: str) -> FileSymbols:
     lines = text.splitlines()
     reader = _PythonReader(lines)
     reader.module(tree.body)
-    reader.calls(tree)
+    reader.calls(tree, _lines_with_call_words(text))
     return FileSymbols(reader.definitions, reader.imports)
 
 
@@ -140,7 +158,7 @@ class _PythonReader:
     def _instance_attributes(
         self, method: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str
     ) -> None:
-        for node in ast.walk(method):
+        for node in _statements(method.body):
             if isinstance(node, ast.Assign | ast.AnnAssign):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
@@ -164,9 +182,10 @@ class _PythonReader:
             local = "*" if alias.name == "*" else alias.asname or alias.name
             self.imports.append((local, node.level, node.module or "", alias.name))
 
-    def calls(self, tree: ast.Module) -> None:
-        """Command-line options, subcommands and environment reads, wherever they are."""
-        for node in ast.walk(tree):
+    def calls(self, tree: ast.Module, lines: list[int]) -> None:
+        """Command-line options, subcommands and environment reads, wherever they are (only
+        nodes spanning one of `lines` can be one)."""
+        for node in _walk_spanning(tree, lines):
             if isinstance(node, ast.Call):
                 self._call(node)
             elif isinstance(node, ast.Subscript) and _is_environ(node.value):
@@ -240,6 +259,42 @@ def _parameters(arguments: ast.arguments) -> str:
     names.append(f"**{arguments.kwarg.arg}" if arguments.kwarg else "")
     defaults = [ast.unparse(d) for d in [*arguments.defaults, *arguments.kw_defaults] if d]
     return ",".join(names) + "=" + ",".join(defaults)
+
+
+def _lines_with_call_words(text: str) -> list[int]:
+    """The 1-based numbers of the lines holding a word `calls` reacts to, ascending."""
+    starts = [0, *(m.end() for m in re.finditer("\n", text))]
+    return sorted({bisect.bisect_right(starts, m.start()) for m in CALL_WORDS.finditer(text)})
+
+
+def _walk_spanning(tree: ast.AST, lines: list[int]) -> Iterator[ast.AST]:
+    """`ast.walk`, less the subtrees whose lines (decorators included) hold none of `lines`."""
+    queue = deque([tree])
+    while queue:
+        node = queue.popleft()
+        first = getattr(node, "lineno", None)
+        if first is not None:
+            decorators = getattr(node, "decorator_list", None)
+            if decorators:
+                first = min(first, *(d.lineno for d in decorators))
+            last = getattr(node, "end_lineno", None) or first
+            position = bisect.bisect_left(lines, first)
+            if position == len(lines) or lines[position] > last:
+                continue
+        yield node
+        queue.extend(ast.iter_child_nodes(node))
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement in `body`, nested blocks included (assignments are never expressions)."""
+    for node in body:
+        yield node
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                yield from _statements(block)
+        for holder in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())):
+            yield from _statements(holder.body)
 
 
 def _blocks(node: ast.If | ast.Try | ast.With | ast.For | ast.While) -> Iterator[list[ast.stmt]]:

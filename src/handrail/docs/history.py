@@ -7,14 +7,18 @@ definition, so only those are read, each once per blob id through the shared cac
 
 from __future__ import annotations
 
+import bisect
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePosixPath
 
 from handrail import git
+from handrail.docs import cache as cache_files
+from handrail.docs import definitions, mentions
 from handrail.docs.definitions import FileSymbols, language_of
+from handrail.docs.mentions import Mentions
 from handrail.docs.model import Reference
 from handrail.docs.symbols import BlobSymbols, Located, SymbolIndex, build_index, module_names
 
@@ -35,25 +39,40 @@ class Finding:
 class Baseline:
     """The repository as it was at one commit, against the index of now."""
 
-    def __init__(self, history: RepositoryHistory, commit: str, wanted: set[str]) -> None:
+    def __init__(self, history: RepositoryHistory, commit: str) -> None:
         self.history = history
         self.commit = commit
-        repo, now = history.repo, history.current_blobs
-        self.blobs = dict(git.list_blobs(repo, commit))
-        self.changed = {path: blob for path, blob in self.blobs.items() if now.get(path) != blob}
-        symbols = history.cache.get(self._worth_reading(wanted))
-        self.index = build_index(list(self.blobs.items()), symbols)
 
-    def _worth_reading(self, wanted: set[str]) -> list[tuple[str, str]]:
-        """Changed files that mention a wanted name at all (a parse of the rest finds nothing)."""
-        candidates = [(p, b) for p, b in self.changed.items() if language_of(p)]
-        cached = self.history.cache.cached
-        pending = [(p, b) for p, b in candidates if not cached(p, b)]
-        needles = [name.encode() for name in wanted]
-        unique = {b for _, b in pending}
-        contents = dict(git.read_blobs(self.history.repo, unique)) if unique and needles else {}
-        mentions = {b for b, text in contents.items() if any(n in text for n in needles)}
-        return [(p, b) for p, b in candidates if cached(p, b) or b in mentions]
+    @cached_property
+    def blobs(self) -> dict[str, str]:
+        """{path: blob id} of the baseline's tree (read only when a question needs it)."""
+        return dict(git.list_blobs(self.history.repo, self.commit))
+
+    @cached_property
+    def changed(self) -> dict[str, str]:
+        """{path: the baseline's blob id} of the files that differ now or are gone."""
+        now = self.history.current_blobs
+        return {path: blob for path, blob in self.blobs.items() if now.get(path) != blob}
+
+    @cached_property
+    def index(self) -> SymbolIndex:
+        """The baseline's definitions, read only from changed files that mention a name some
+        doc names and the code no longer answers for (a parse of the rest finds nothing)."""
+        symbols = self.history.cache.get(self.candidates)
+        return build_index(list(self.blobs.items()), symbols, self.history.sought, imports=False)
+
+    @cached_property
+    def candidates(self) -> list[tuple[str, str]]:
+        """(path, old blob id) of the changed files that could define a sought name."""
+        return self.history.worth_reading(self.changed_code)
+
+    @property
+    def changed_code(self) -> list[tuple[str, str]]:
+        return [(path, blob) for path, blob in self.changed.items() if language_of(path)]
+
+    @cached_property
+    def _sorted_paths(self) -> list[str]:
+        return sorted(self.blobs)
 
     def defined(self, ref: Reference) -> list[Located]:
         """The definitions at this baseline, in files changed since, that `ref` names."""
@@ -76,7 +95,12 @@ class Baseline:
         return []
 
     def path_existed(self, path: str) -> bool:
-        return path in self.index.paths or path in self.index.dirs
+        """A file of the baseline, or a folder holding one."""
+        if path in self.blobs:
+            return True
+        paths = self._sorted_paths
+        at = bisect.bisect_left(paths, f"{path}/")
+        return at < len(paths) and paths[at].startswith(f"{path}/")
 
 
 def _subsequence(wanted: list[str], parts: list[str]) -> bool:
@@ -91,22 +115,72 @@ class RepositoryHistory:
     """History questions about one revision, with baselines built once and shared by docs."""
 
     def __init__(
-        self, repo: git.RepoInfo, rev: str, index: SymbolIndex, cache: BlobSymbols
+        self,
+        repo: git.RepoInfo,
+        rev: str,
+        index: SymbolIndex,
+        cache: BlobSymbols,
+        sought: Collection[tuple[str, str]] = (),
     ) -> None:
+        """`sought`: (kind, name) of every reference the code no longer answers for: only
+        files that could define one can hold a vanished definition."""
         self.repo = repo
         self.rev = rev
         self.index = index
         self.cache = cache
+        self._mention = Mentions(sought, index)
+        self.sought = self._mention.leaves
+        # Per blob, whether it could define a sought name: remembered across runs that seek
+        # the same names, since testing means reading every old file again.
+        self._mentions_at = cache_files.location(
+            repo, f"mentions-{self._mention.digest}", (mentions, definitions)
+        )
+        self._mentions: dict[str, bool] = cache_files.load(self._mentions_at, bool)
+        self._mentions_dirty = False
         self._baselines: dict[str, Baseline] = {}
 
     @cached_property
     def current_blobs(self) -> dict[str, str]:
         return dict(git.list_blobs(self.repo, self.rev))
 
-    def baseline(self, commit: str, wanted: set[str]) -> Baseline:
+    def baseline(self, commit: str) -> Baseline:
         if commit not in self._baselines:
-            self._baselines[commit] = Baseline(self, commit, wanted)
+            self._baselines[commit] = Baseline(self, commit)
         return self._baselines[commit]
+
+    def worth_reading(self, files: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Those (path, blob) of `files` parsed already or mentioning a sought name (each blob
+        searched once per run)."""
+        cached = self.cache.cached
+        unread = {b for p, b in files if b not in self._mentions and not cached(p, b)}
+        if unread and self.sought:
+            path_of = {b: p for p, b in files}
+            for blob, text in git.read_blobs(self.repo, sorted(unread)):
+                self._mentions[blob] = self._mention.could_define(path_of[blob], text)
+            self._mentions_dirty = True
+        return [(p, b) for p, b in files if cached(p, b) or self._mentions.get(b, False)]
+
+    def prepare_vanished(self, baselines: Collection[Baseline]) -> None:
+        """Search, then parse, in one batch each, the old files the indexes of these
+        baselines will read: one pass over the blobs they share, the parse in parallel."""
+        self.worth_reading(list({pair for b in baselines for pair in b.changed_code}))
+        if self._mentions_dirty:
+            cache_files.save(self._mentions_at, self._mentions)
+            cache_files.prune(self._mentions_at, "mentions")
+            self._mentions_dirty = False
+        self.cache.get({pair for b in baselines for pair in b.candidates})
+
+    def prepare_changed(self, pairs: list[tuple[Located, Baseline]]) -> None:
+        """Parse, in one batch, the baseline versions `changed` will compare these against."""
+        self.cache.get(
+            {
+                (d.path, old)
+                for d, baseline in pairs
+                if d.kind in _DEFINITION_KINDS
+                and (old := baseline.blobs.get(d.path)) is not None
+                and old != self.current_blobs.get(d.path)
+            }
+        )
 
     # -- gone: removed or renamed ---------------------------------------------------------
 

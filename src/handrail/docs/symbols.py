@@ -8,7 +8,7 @@ that changed. The index answers "does the code define this?" for every kind of r
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -24,6 +24,7 @@ _BATCH = 64
 
 # The Python names a definition can be looked up by.
 PYTHON_KINDS = frozenset({"function", "class", "method", "attribute"})
+_DOTTED_KINDS = PYTHON_KINDS | {"symbol", "config"}
 
 
 @dataclass(frozen=True)
@@ -91,16 +92,17 @@ def _parse_all(batch: list[tuple[str, bytes]]) -> list[FileSymbols]:
 
 def module_names(paths: Iterable[str]) -> dict[str, str]:
     """{dotted module: path} for the Python files among `paths`, packages found by __init__.py."""
+    # String operations, not PurePosixPath: this runs over every file of every baseline tree.
     paths = [p for p in paths if p.endswith((".py", ".pyi"))]
-    packages = {str(PurePosixPath(p).parent) for p in paths if PurePosixPath(p).stem == "__init__"}
+    packages = {_parent(p) for p in paths if _stem(p) == "__init__"}
     modules: dict[str, str] = {}
     for path in paths:
-        pure = PurePosixPath(path)
-        parts = [] if pure.stem == "__init__" else [pure.stem]
-        folder = pure.parent
-        while str(folder) in packages:
-            parts.insert(0, folder.name)
-            folder = folder.parent
+        stem = _stem(path)
+        parts = [] if stem == "__init__" else [stem]
+        folder = _parent(path)
+        while folder in packages:
+            parts.insert(0, folder.rpartition("/")[2])
+            folder = _parent(folder)
         if parts and all(part.isidentifier() for part in parts):
             # A .py and its .pyi stub are one module: keep the source.
             if path.endswith(".pyi"):
@@ -108,6 +110,31 @@ def module_names(paths: Iterable[str]) -> dict[str, str]:
             else:
                 modules[".".join(parts)] = path
     return modules
+
+
+def leaf_name(kind: str, name: str) -> str:
+    """The last part of a dotted name (a Python definition, a symbol or config reference);
+    other names are whole."""
+    return name.rpartition(".")[2] if kind in _DOTTED_KINDS else name
+
+
+def folders(paths: Iterable[str]) -> set[str]:
+    """Every folder holding one of `paths` (at any depth), the root left out."""
+    found: set[str] = set()
+    for path in paths:
+        folder = _parent(path)
+        while folder != "." and folder not in found:
+            found.add(folder)
+            folder = _parent(folder)
+    return found
+
+
+def _parent(path: str) -> str:
+    return path.rpartition("/")[0] or "."
+
+
+def _stem(path: str) -> str:
+    return path.rpartition("/")[2].rpartition(".")[0]
 
 
 @dataclass
@@ -132,10 +159,17 @@ class SymbolIndex:
         return (name for k, name in self.named if k == kind)
 
 
-def build_index(paths: Sequence[tuple[str, str]], symbols: dict[str, FileSymbols]) -> SymbolIndex:
-    """The index of a tree given as (path, blob id) pairs, from per-blob symbols."""
+def build_index(
+    paths: Sequence[tuple[str, str]],
+    symbols: dict[str, FileSymbols],
+    names: Collection[str] | None = None,
+    imports: bool = True,
+) -> SymbolIndex:
+    """The index of a tree given as (path, blob id) pairs, from per-blob symbols; with `names`,
+    only of the definitions whose last dotted part is one of them; without `imports`, no
+    re-exports (for looking names up where they are defined, not resolving them)."""
     all_paths = [path for path, _ in paths]
-    dirs = {str(parent) for p in all_paths for parent in PurePosixPath(p).parents} - {"."}
+    dirs = folders(all_paths)
     modules = module_names(all_paths)
     module_of = {path: module for module, path in modules.items()}
     packages = {m.split(".")[0] for m in modules if "." in m or _top_level(modules[m])}
@@ -147,8 +181,9 @@ def build_index(paths: Sequence[tuple[str, str]], symbols: dict[str, FileSymbols
             continue
         module = module_of.get(path)
         for definition in found.definitions:
-            _add(index, path, module, definition, suffixes)
-        if module is not None:
+            if names is None or leaf_name(definition[0], definition[1]) in names:
+                _add(index, path, module, definition, suffixes)
+        if imports and module is not None:
             _add_imports(index, module, path, found)
     index.config_suffixes = frozenset(suffixes)
     return index
