@@ -266,8 +266,24 @@ def test_freshness_scores_and_a_warm_cache(project: GitRepo, tmp_path: Path) -> 
     repo = git.open_repo(project.path)
     first = check_docs(repo)
     caches = sorted((repo.git_dir / "handrail" / "docs").glob("*.msgpack"))
-    assert [p.name.split("-")[0] for p in caches] == ["documents", "mentions", "symbols"]
+    kinds = [p.name.split("-")[0] for p in caches]
+    assert kinds == ["documents", "mentions", "reports", "symbols"]
     second = check_docs(repo)
-    assert first.stale == second.stale
+    assert first.stale == second.stale and first.documents == second.documents
     (score,) = [d.score for d in second.documents if d.doc == "docs/guide.md"]
     assert 0 < score < 1
+    # The remembered report is the commit's: a new commit is judged afresh.
+    project.commit("restore", {"scripts/release.sh": "#!/bin/sh\necho release\n"})
+    third = check_docs(repo)
+    assert {s.reference for s in third.stale} < {s.reference for s in first.stale}
+    # And so is a narrower selection of docs.
+    assert {s.doc for s in check_docs(repo, ["docs/guide.md"]).stale} <= {"docs/guide.md"}
+
+
+def test_path_versions_name_each_commit_and_the_blob_it_left(repo: GitRepo) -> None:
+    base = repo.commit("base", {"a.py": "x = 1\n"})
+    edited = repo.commit("edit", {"a.py": "x = 2\n"})
+    repo.commit("elsewhere", {"b.py": "y = 1\n"})
+    deleted = repo.commit("delete", {"a.py": None})
+    versions = git.path_versions(git.open_repo(repo.path), base, "HEAD", "a.py")
+    assert versions == [(edited, repo.git("rev-parse", f"{edited}:a.py")), (deleted, None)]

@@ -24,6 +24,8 @@ def test_a_file_defining_the_name_is_kept_and_one_mentioning_it_is_not() -> None
     for text in defines:
         assert mentions.could_define("pkg/core.py", text), text
     mentions_only = [
+        b"def build():\n    old_helper = 1\n    return old_helper\n",  # a local
+        b"def run(old_helper=None):\n    return call(old_helper=old_helper)\n",
         b"# old_helper was here\n",
         b"result = old_helper(3)\nif old_helper == 2:\n    pass\n",
         b'print("old_helper")\n',
@@ -49,5 +51,7 @@ def test_flags_are_looked_for_in_the_calls_that_define_them() -> None:
     assert mentions.could_define("cli.py", b"@click.command()\ndef main(dry_run: bool): ...\n")
     assert mentions.could_define("conf.py", b'home = os.environ.get("APP_HOME")\n')
     assert not mentions.could_define("cli.py", b'print("use --dry-run to preview")\n')
+    # Without click or typer, a parameter named like the flag defines nothing.
+    assert not mentions.could_define("cli.py", b"def main(dry_run: bool): ...\n")
     assert mentions.could_define("run.sh", b'echo "$APP_HOME"\n')
     assert not mentions.could_define("run.sh", b"echo home\n")

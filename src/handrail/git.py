@@ -427,12 +427,31 @@ def last_commits(repo: RepoInfo, rev: str, paths: Sequence[str]) -> dict[str, st
     return found
 
 
-def commits_touching(repo: RepoInfo, since: str, rev: str, path: str) -> list[str]:
-    """Commits after `since` up to `rev` that changed `path`, oldest first."""
+def path_versions(repo: RepoInfo, since: str, rev: str, path: str) -> list[tuple[str, str | None]]:
+    """(commit, the file's blob id after it, None once deleted) for the commits after `since`
+    up to `rev` that changed the file `path`, oldest first: one `git log --raw`."""
     out = run(
-        repo.cwd, "log", "--format=%H", "--reverse", "--no-merges", f"{since}..{rev}", "--", path
+        repo.cwd,
+        "log",
+        "--format=commit %H",
+        "--raw",
+        "--no-abbrev",
+        "--no-renames",
+        "--reverse",
+        "--no-merges",
+        f"{since}..{rev}",
+        "--",
+        path,
     )
-    return out.decode().split()
+    versions: list[tuple[str, str | None]] = []
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        if line.startswith("commit "):
+            versions.append((line[7:], None))
+        elif line.startswith(":") and versions:
+            # `:old-mode new-mode old-blob new-blob status<TAB>path`
+            new_blob, status = line.split()[3:5]
+            versions[-1] = (versions[-1][0], None if status.startswith("D") else new_blob)
+    return versions
 
 
 def deleting_commit(repo: RepoInfo, since: str, rev: str, path: str) -> str | None:

@@ -11,15 +11,20 @@ Both are stable: new fields may be added to the returned dataclasses, none remov
 from __future__ import annotations
 
 import datetime
+import hashlib
+import sys
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 import msgspec
 
 from handrail import git
-from handrail.docs import cache, rst, shell
+from handrail.docs import cache, definitions, mentions, model, resolve, rst, shell
 from handrail.docs import extract as extract_module
+from handrail.docs import history as history_module
+from handrail.docs import symbols as symbols_module
 from handrail.docs.extract import Document, extract
 from handrail.docs.history import Baseline, Finding, RepositoryHistory
 from handrail.docs.model import (
@@ -29,6 +34,7 @@ from handrail.docs.model import (
     Reference,
     StaleReference,
 )
+from handrail.docs.parallel import spread
 from handrail.docs.resolve import Resolution, Resolver
 from handrail.docs.settings import DocsSettings
 from handrail.docs.symbols import BlobSymbols, SymbolIndex, index_at
@@ -36,6 +42,21 @@ from handrail.errors import HandrailError
 
 # References answered by the tree's listing, not by definitions.
 _PATH_KINDS = frozenset({"path", "link", "anchor"})
+# The code a report depends on: a change to any of it starts the remembered reports afresh.
+_JUDGES = (
+    sys.modules[__name__],
+    cache,
+    definitions,
+    extract_module,
+    history_module,
+    mentions,
+    model,
+    resolve,
+    rst,
+    shell,
+    symbols_module,
+)
+_REPORTS_KEPT = 16
 
 
 class _CachedDocument(msgspec.Struct, array_like=True):
@@ -63,21 +84,48 @@ def check_docs(
         return DocsReport(rev)
     blobs = git.list_blobs(repo, commit)
     selected = _select(settings.selects([p for p, _ in blobs]), paths)
-    symbols = BlobSymbols(repo)
-    try:
-        index = index_at(repo, commit, symbols)
-        documents = _read_documents(repo, [(p, b) for p, b in blobs if p in selected])
-        resolver = Resolver(
-            index,
-            {d.path: d.anchors for d in documents if not d.path.endswith(".rst")},
-            tuple(settings.external),
-        )
-        report = _Checker(repo, commit, resolver, index, symbols).run(documents, rev)
-    finally:
-        symbols.save()
+    # A commit's tree never changes: the same docs judged with the same settings by the same
+    # code give the same report, so a repeated check (CI re-runs, `docs search`) reads it.
+    key = hashlib.blake2b(
+        repr((commit, sorted(selected), settings)).encode(), digest_size=12
+    ).hexdigest()
+    location = cache.location(repo, "reports", _JUDGES)
+    reports: dict[str, DocsReport] = cache.load(location, DocsReport)
+    report = reports.get(key)
+    if report is None:
+        report = _check(repo, commit, rev, [(p, b) for p, b in blobs if p in selected], settings)
+        kept = list(reports.items())[: _REPORTS_KEPT - 1]
+        cache.save(location, {key: report, **dict(kept)})
+    report.rev = rev
     if changed_since is not None:
         report = _only_changed(repo, report, changed_since, commit)
     return report
+
+
+def _check(
+    repo: git.RepoInfo,
+    commit: str,
+    rev: str,
+    documents_blobs: list[tuple[str, str]],
+    settings: DocsSettings,
+) -> DocsReport:
+    symbols = BlobSymbols(repo)
+    try:
+        with ThreadPoolExecutor(max_workers=1) as background:
+            # git's walk for each doc's last edit runs while the code is parsed.
+            docs = [path for path, _ in documents_blobs]
+            last_edits = background.submit(git.last_commits, repo, commit, docs)
+            index = index_at(repo, commit, symbols)
+            documents = _read_documents(repo, documents_blobs)
+            resolver = Resolver(
+                index,
+                {d.path: d.anchors for d in documents if not d.path.endswith(".rst")},
+                tuple(settings.external),
+            )
+            checker = _Checker(repo, commit, resolver, index, symbols)
+            return checker.run(documents, rev, last_edits.result())
+    finally:
+        symbols.save()
 
 
 def stale_references_by_doc(report: DocsReport) -> dict[str, list[StaleReference]]:
@@ -110,13 +158,12 @@ def _read_documents(repo: git.RepoInfo, blobs: list[tuple[str, str]]) -> list[Do
     keys = {blob: f"{PurePosixPath(path).suffix.lower()}:{blob}" for path, blob in blobs}
     missing = {blob for blob in keys if keys[blob] not in entries}
     paths_of = {blob: path for path, blob in blobs}
-    for blob, content in git.read_blobs(repo, sorted(missing)):
-        document = extract(paths_of[blob], content.decode("utf-8", "replace"))
-        entries[keys[blob]] = _CachedDocument(
-            [(r.line, r.text, r.kind, r.name, r.program, r.explicit) for r in document.references],
-            sorted(document.anchors),
-            document.reviewed.isoformat() if document.reviewed else None,
-        )
+    read = [
+        (paths_of[blob], blob, content) for blob, content in git.read_blobs(repo, sorted(missing))
+    ]
+    extracted = spread(_extract_many, [(path, content) for path, _, content in read], _size)
+    for (_, blob, _), entry in zip(read, extracted, strict=True):
+        entries[keys[blob]] = entry
     if missing:
         cache.save(location, entries)
     documents = []
@@ -129,6 +176,28 @@ def _read_documents(repo: git.RepoInfo, blobs: list[tuple[str, str]]) -> list[Do
         reviewed = datetime.date.fromisoformat(entry.reviewed) if entry.reviewed else None
         documents.append(Document(path, references, set(entry.anchors), reviewed))
     return documents
+
+
+def _extract_many(docs: list[tuple[str, bytes]]) -> list[_CachedDocument]:
+    """The references of each (path, content): a worker process's share."""
+    entries = []
+    for path, content in docs:
+        document = extract(path, content.decode("utf-8", "replace"))
+        entries.append(
+            _CachedDocument(
+                [
+                    (r.line, r.text, r.kind, r.name, r.program, r.explicit)
+                    for r in document.references
+                ],
+                sorted(document.anchors),
+                document.reviewed.isoformat() if document.reviewed else None,
+            )
+        )
+    return entries
+
+
+def _size(doc: tuple[str, bytes]) -> int:
+    return len(doc[1])
 
 
 @dataclass
@@ -152,7 +221,8 @@ class _Checker:
         self.index = index
         self.symbols = symbols
 
-    def run(self, documents: list[Document], rev: str) -> DocsReport:
+    def run(self, documents: list[Document], rev: str, last_edits: dict[str, str]) -> DocsReport:
+        """`last_edits`: {doc: the commit that last changed it}."""
         judged = {d.path: self._resolve(d) for d in documents}
         sought = {
             (j.reference.kind, j.reference.name)
@@ -161,7 +231,6 @@ class _Checker:
             if _may_have_vanished(j)
         }
         history = RepositoryHistory(self.repo, self.commit, self.index, self.symbols, sought)
-        last_edits = git.last_commits(self.repo, self.commit, [d.path for d in documents])
         baselines = {
             d.path: history.baseline(commit)
             for d in documents

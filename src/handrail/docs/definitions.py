@@ -73,9 +73,9 @@ def read(language: str, content: bytes) -> FileSymbols:
     return FileSymbols(list(_config(language, text)))
 
 
-def read_many(batch: list[tuple[str, bytes]]) -> bytes:
-    """`read` for a batch, encoded: what a worker process sends back."""
-    return msgspec.msgpack.encode([read(language, content) for language, content in batch])
+def read_many(batch: list[tuple[str, bytes]]) -> list[FileSymbols]:
+    """`read` for a batch of (language, content): a worker process's share."""
+    return [read(language, content) for language, content in batch]
 
 
 def _digest(text: str) -> str:
@@ -101,6 +101,15 @@ CALL_WORDS = re.compile(
     )
     + r")\b"
 )
+# Per reference kind, the calls whose string arguments define it, and the keyword argument
+# that does (`envvar="X"` in click, `dest="x"` in argparse).
+DEFINING_CALLS: dict[str, frozenset[str]] = {
+    "flag": frozenset(_OPTION_FACTORIES),
+    "command": frozenset(_COMMAND_FACTORIES),
+    "env": frozenset(_ENV_READERS),
+    "config": frozenset({"get", "getattr"}),
+}
+DEFINING_KEYWORDS: dict[str, str] = {"env": "envvar", "config": "dest"}
 
 
 def _python(text: str) -> FileSymbols:

@@ -95,6 +95,11 @@ _PYTHONS = re.compile(r"python(\d(\.\d+)?)?$")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)+")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+# What follows a file's path to point inside it: line numbers (`app.py:12:5`), a pytest node
+# id (`test_app.py::TestX::test_y[1]`), a test name (`test_app.py:test_y`).
+_LOCATION_SUFFIX = re.compile(r"(?:::[^:\s]+)+$|(?<=\.py):[A-Za-z_]\w*$|(?::\d+)+$")
+# MyST (Sphinx Markdown) target line, `(install-guide)=`: the whole paragraph.
+_MYST_TARGET = re.compile(r"\(([^()\s]+)\)=")
 
 
 @dataclass
@@ -195,7 +200,7 @@ class _Collector:
         self.add(line, text, kind, bare, explicit=explicit)
 
     def path(self, text: str, line: int, explicit: bool = False) -> None:
-        cleaned = re.sub(r"(:\d+)+$", "", text).removeprefix("./")
+        cleaned = _LOCATION_SUFFIX.sub("", text).removeprefix("./")
         if cleaned and not any(c in cleaned for c in "*?{}<>$%|\\\"'`"):
             self.add(line, text, "path", cleaned, explicit=explicit)
 
@@ -361,6 +366,10 @@ def _markdown(document: Document, text: str, collect: _Collector) -> None:
             document.anchors.update(_html_ids(token.content))
         elif token.type == "inline":
             heading = number > 0 and tokens[number - 1].type == "heading_open"
+            target = _MYST_TARGET.fullmatch(token.content.strip())
+            if target:  # MyST's `(label)=` line: a target links and cross-references name
+                document.anchors.add(target[1])
+                continue
             _inline(token.children or [], start, collect)
             if heading:
                 document.anchors.add(_slug("".join(c.content for c in token.children or []), slugs))

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import functools
 from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePosixPath
@@ -18,8 +20,9 @@ from handrail import git
 from handrail.docs import cache as cache_files
 from handrail.docs import definitions, mentions
 from handrail.docs.definitions import FileSymbols, language_of
-from handrail.docs.mentions import Mentions
+from handrail.docs.mentions import Mentions, could_define_blobs
 from handrail.docs.model import Reference
+from handrail.docs.parallel import spread
 from handrail.docs.symbols import BlobSymbols, Located, SymbolIndex, build_index, module_names
 
 _SIMILAR = 0.6
@@ -42,6 +45,11 @@ class Baseline:
     def __init__(self, history: RepositoryHistory, commit: str) -> None:
         self.history = history
         self.commit = commit
+        self.known: dict[str, str | None] = {}  # {path: blob id} looked up without the tree
+
+    def blob_of(self, path: str) -> str | None:
+        """The file's blob id at the baseline (None: no such file)."""
+        return self.known[path] if path in self.known else self.blobs.get(path)
 
     @cached_property
     def blobs(self) -> dict[str, str]:
@@ -138,6 +146,7 @@ class RepositoryHistory:
         self._mentions: dict[str, bool] = cache_files.load(self._mentions_at, bool)
         self._mentions_dirty = False
         self._baselines: dict[str, Baseline] = {}
+        self._path_versions: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
 
     @cached_property
     def current_blobs(self) -> dict[str, str]:
@@ -155,8 +164,10 @@ class RepositoryHistory:
         unread = {b for p, b in files if b not in self._mentions and not cached(p, b)}
         if unread and self.sought:
             path_of = {b: p for p, b in files}
-            for blob, text in git.read_blobs(self.repo, sorted(unread)):
-                self._mentions[blob] = self._mention.could_define(path_of[blob], text)
+            items = [(path_of[blob], blob) for blob in sorted(unread)]
+            test = functools.partial(could_define_blobs, self._mention, self.repo)
+            for (_, blob), could in zip(items, spread(test, items, lambda _: 1), strict=True):
+                self._mentions[blob] = could
             self._mentions_dirty = True
         return [(p, b) for p, b in files if cached(p, b) or self._mentions.get(b, False)]
 
@@ -171,16 +182,31 @@ class RepositoryHistory:
         self.cache.get({pair for b in baselines for pair in b.candidates})
 
     def prepare_changed(self, pairs: list[tuple[Located, Baseline]]) -> None:
-        """Parse, in one batch, the baseline versions `changed` will compare these against."""
+        """Look up (one `git cat-file` for all) and parse (one batch) the baseline versions
+        `changed` will compare these against."""
+        pairs = [(d, b) for d, b in pairs if d.kind in _DEFINITION_KINDS]
+        specs = sorted({f"{baseline.commit}:{d.path}" for d, baseline in pairs})
+        found = git.blob_ids(self.repo, specs)
+        for d, baseline in pairs:
+            baseline.known[d.path] = found.get(f"{baseline.commit}:{d.path}")
         self.cache.get(
             {
                 (d.path, old)
                 for d, baseline in pairs
-                if d.kind in _DEFINITION_KINDS
-                and (old := baseline.blobs.get(d.path)) is not None
+                if (old := baseline.blob_of(d.path)) is not None
                 and old != self.current_blobs.get(d.path)
             }
         )
+        # Each changed signature is dated by its file's history since the baseline: those
+        # `git log` runs wait on git, not on Python, so they run side by side.
+        wanted = sorted(
+            {(b.commit, d.path) for d, b in pairs if self._old_signature(d, b) is not None}
+        )
+        with ThreadPoolExecutor(max_workers=4) as runs:
+            found = runs.map(
+                lambda key: git.path_versions(self.repo, key[0], self.rev, key[1]), wanted
+            )
+            self._path_versions.update(zip(wanted, found, strict=True))
 
     # -- gone: removed or renamed ---------------------------------------------------------
 
@@ -222,16 +248,17 @@ class RepositoryHistory:
 
     def _symbols_at(self, commit: str, path: str) -> FileSymbols | None:
         blob = git.blob_ids(self.repo, [f"{commit}:{path}"]).get(f"{commit}:{path}")
-        if blob is None:
-            return None
-        return self.cache.get([(path, blob)]).get(blob)
+        return self._symbols_of(path, blob)
+
+    def _symbols_of(self, path: str, blob: str | None) -> FileSymbols | None:
+        return None if blob is None else self.cache.get([(path, blob)]).get(blob)
 
     def _first_commit_without(self, since: str, old: Located) -> str | None:
         """The commit after `since` whose version of the file no longer defines `old`."""
         relative = old.local
 
-        def defines(commit: str) -> bool:
-            symbols = self._symbols_at(commit, old.path)
+        def defines(blob: str | None) -> bool:
+            symbols = self._symbols_of(old.path, blob)
             return (
                 symbols is not None
                 and any(d[0] == old.kind and d[1] == relative for d in symbols.definitions)
@@ -239,7 +266,7 @@ class RepositoryHistory:
                 else symbols is not None
             )
 
-        return _first(git.commits_touching(self.repo, since, self.rev, old.path), defines)
+        return _first(self._versions(since, old.path), defines)
 
     def _new_name(self, commit: str, old: Located) -> str | None:
         """The definition `commit` added that most looks like `old`: same body, or a name alike."""
@@ -283,30 +310,17 @@ class RepositoryHistory:
 
     def changed(self, definition: Located, baseline: Baseline) -> Finding | None:
         """The definition's signature differs from the baseline's: the doc may describe the old."""
-        if definition.kind not in _DEFINITION_KINDS:
-            return None
-        old_blob = baseline.blobs.get(definition.path)
-        if old_blob is None or old_blob == self.current_blobs.get(definition.path):
-            return None
-        old = self.cache.get([(definition.path, old_blob)]).get(old_blob)
-        relative = definition.local
-        before = (
-            next((d for d in old.definitions if d[0] == definition.kind and d[1] == relative), None)
-            if old
-            else None
-        )
-        if before is None or before[3] == definition.signature:
+        before = self._old_signature(definition, baseline)
+        if before is None:
             return None
 
-        def same(commit: str) -> bool:
-            symbols = self._symbols_at(commit, definition.path)
+        def same(blob: str | None) -> bool:
+            symbols = self._symbols_of(definition.path, blob)
             return symbols is not None and any(
-                d[1] == relative and d[3] == before[3] for d in symbols.definitions
+                d[1] == definition.local and d[3] == before for d in symbols.definitions
             )
 
-        commit = _first(
-            git.commits_touching(self.repo, baseline.commit, self.rev, definition.path), same
-        )
+        commit = _first(self._versions(baseline.commit, definition.path), same)
         return Finding(
             "changed",
             commit,
@@ -315,18 +329,43 @@ class RepositoryHistory:
             + " after the doc was last edited or reviewed",
         )
 
+    def _old_signature(self, definition: Located, baseline: Baseline) -> str | None:
+        """The definition's signature at the baseline when it differs from today's."""
+        if definition.kind not in _DEFINITION_KINDS:
+            return None
+        old_blob = baseline.blob_of(definition.path)
+        if old_blob is None or old_blob == self.current_blobs.get(definition.path):
+            return None
+        old = self._symbols_of(definition.path, old_blob)
+        before = next(
+            (
+                d[3]
+                for d in (old.definitions if old else [])
+                if d[0] == definition.kind and d[1] == definition.local
+            ),
+            None,
+        )
+        return None if before == definition.signature else before
 
-def _first(commits: list[str], holds: Callable[[str], bool]) -> str | None:
-    """The first of `commits` (oldest first) where `holds` stops holding, by bisection: a
-    definition, once gone, stays gone."""
-    low, high = 0, len(commits)
+    def _versions(self, since: str, path: str) -> list[tuple[str, str | None]]:
+        if (since, path) not in self._path_versions:
+            self._path_versions[since, path] = git.path_versions(self.repo, since, self.rev, path)
+        return self._path_versions[since, path]
+
+
+def _first(
+    versions: list[tuple[str, str | None]], holds: Callable[[str | None], bool]
+) -> str | None:
+    """The commit of the first of a file's `versions` (oldest first) whose blob no longer
+    `holds`, by bisection: a definition, once gone, stays gone."""
+    low, high = 0, len(versions)
     while low < high:
         middle = (low + high) // 2
-        if holds(commits[middle]):
+        if holds(versions[middle][1]):
             low = middle + 1
         else:
             high = middle
-    return commits[low] if low < len(commits) else None
+    return versions[low][0] if low < len(versions) else None
 
 
 def _relative(doc: str, target: str, baseline: Baseline) -> str | None:

@@ -9,6 +9,7 @@ last edited) can make it stale. External things are never stale.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import re
 import sys
 from dataclasses import dataclass
@@ -249,6 +250,14 @@ class Resolver:
                 return FOUND
         if name.startswith("/"):
             return UNKNOWN  # rooted at a doc tree whose root we do not know
+        if "/" not in name:
+            # MyST and Sphinx read `[text](target)` as a cross-reference too: to an object
+            # (`pkg.mod.Class.method`), judged as the symbol, or to a label (`install-guide`),
+            # which names no file.
+            if _PY_NAME.fullmatch(name) and name.split(".")[0] in self.index.packages:
+                return self._symbol(dataclasses.replace(ref, kind="symbol", explicit=True))
+            if not PurePosixPath(name).suffix:
+                return UNKNOWN
         return self._missing_under_known_dir(ref.doc, name)
 
     def _anchor(self, ref: Reference) -> Resolution:

@@ -217,7 +217,7 @@ def read_rst(document: Document, text: str, collect: _Collector) -> None:
         elif isinstance(node, nodes.literal):
             line = node.get("line") or _line_of(node, lines, node.get("start"))
             role = node.get("role")
-            if role in {"module", "currentmodule"}:
+            if role in {"module", "currentmodule", "automodule"}:  # each sets the module
                 module = node.astext().strip()
             _literal(collect, node.astext(), role, line, module)
         elif isinstance(node, nodes.literal_block):
@@ -259,6 +259,10 @@ def _literal(collect: _Collector, text: str, role: str | None, line: int, module
     elif role == "file":
         collect.path(target, line, explicit=True)
     elif role == "doc" and "://" not in target:
+        # Sphinx drops a source suffix from a document name (`guide/index.rst` names the
+        # document `guide/index`, whichever its source file's suffix is).
+        for suffix in (".rst", ".md", ".ipynb", ".txt"):
+            target = target.removesuffix(suffix)
         collect.add(line, text, "link", f"{target}.rst")
 
 

@@ -7,20 +7,16 @@ that changed. The index answers "does the code define this?" for every kind of r
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-import msgspec
-
 from handrail import git
 from handrail.docs import cache, definitions, shell
-from handrail.docs.definitions import Definition, FileSymbols, language_of, read, read_many
+from handrail.docs.definitions import Definition, FileSymbols, language_of, read_many
+from handrail.docs.parallel import spread
 
 # Below this many new files, starting worker processes costs more than it saves.
-_PARALLEL_THRESHOLD = 150
-_BATCH = 64
 
 # The Python names a definition can be looked up by.
 PYTHON_KINDS = frozenset({"function", "class", "method", "attribute"})
@@ -72,22 +68,7 @@ class BlobSymbols:
 
 
 def _parse_all(batch: list[tuple[str, bytes]]) -> list[FileSymbols]:
-    if len(batch) < _PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
-        return [read(language, content) for language, content in batch]
-    from concurrent.futures import ProcessPoolExecutor
-
-    # Big files first spread the work evenly; the order is restored below.
-    order = sorted(range(len(batch)), key=lambda i: -len(batch[i][1]))
-    chunks = [order[i :: max(1, len(order) // _BATCH)] for i in range(max(1, len(order) // _BATCH))]
-    result: list[FileSymbols | None] = [None] * len(batch)
-    with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
-        encoded = pool.map(read_many, [[batch[i] for i in chunk] for chunk in chunks])
-        for chunk, data in zip(chunks, encoded, strict=True):
-            for index, symbols in zip(
-                chunk, msgspec.msgpack.decode(data, type=list[FileSymbols]), strict=True
-            ):
-                result[index] = symbols
-    return [symbols or FileSymbols([]) for symbols in result]
+    return spread(read_many, batch, lambda item: len(item[1]))
 
 
 def module_names(paths: Iterable[str]) -> dict[str, str]:
