@@ -287,3 +287,16 @@ def test_path_versions_name_each_commit_and_the_blob_it_left(repo: GitRepo) -> N
     deleted = repo.commit("delete", {"a.py": None})
     versions = git.path_versions(git.open_repo(repo.path), base, "HEAD", "a.py")
     assert versions == [(edited, repo.git("rev-parse", f"{edited}:a.py")), (deleted, None)]
+
+
+def test_a_python_script_without_a_suffix_defines_its_flags(repo: GitRepo) -> None:
+    tool = (
+        "#!/usr/bin/env python3\nimport argparse\n\n"
+        'parser = argparse.ArgumentParser()\nparser.add_argument("--seed", type=int)\n'
+    )
+    shell = "#!/bin/sh\n# --retries is mentioned here, defined nowhere\n"
+    repo.commit("tools", {"bin/tool": tool, "bin/other": shell, "README.md": "# Tools\n"})
+    doc = "# Testing\n\nRun `bin/tool --seed 3`, or `bin/tool --retries 2`.\n"
+    repo.commit("doc", {"docs/testing.md": doc})
+    stale = check_docs(git.open_repo(repo.path)).stale
+    assert [(s.reference, s.verdict) for s in stale] == [("--retries", "missing")]

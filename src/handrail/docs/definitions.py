@@ -61,6 +61,11 @@ def language_of(path: str) -> str | None:
 
 def read(language: str, content: bytes) -> FileSymbols:
     """The definitions in one file; a file that does not parse defines nothing."""
+    if language == "script":  # a file without a suffix: a Python script says so first
+        first_line = content[: content.find(b"\n")] if b"\n" in content else content
+        if not (first_line.startswith(b"#!") and b"python" in first_line):
+            return EMPTY
+        language = "python"
     text = content.decode("utf-8", "replace")
     if language == "python":
         return _python(text)

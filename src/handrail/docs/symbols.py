@@ -46,8 +46,9 @@ class BlobSymbols:
         self._dirty = False
 
     def get(self, items: Iterable[tuple[str, str]]) -> dict[str, FileSymbols]:
-        """{blob id: symbols} for (path, blob id) pairs whose path names an indexed language."""
-        wanted = {blob: language for path, blob in items if (language := language_of(path))}
+        """{blob id: symbols} for (path, blob id) pairs whose path names an indexed language,
+        or that may be a script (`bin/test`: no suffix; read as Python when it says so)."""
+        wanted = {blob: language for path, blob in items if (language := _language(path))}
         missing = [(f"{lang}:{blob}", blob, lang) for blob, lang in wanted.items()]
         missing = [m for m in missing if m[0] not in self._entries]
         if missing:
@@ -59,12 +60,20 @@ class BlobSymbols:
         return {blob: self._entries[f"{lang}:{blob}"] for blob, lang in wanted.items()}
 
     def cached(self, path: str, blob: str) -> bool:
-        return f"{language_of(path)}:{blob}" in self._entries
+        return f"{_language(path)}:{blob}" in self._entries
 
     def save(self) -> None:
         if self._dirty:
             cache.save(self._location, self._entries)
             self._dirty = False
+
+
+def _language(path: str) -> str | None:
+    """The reader for a path: by its name, or `script` for a file without a suffix."""
+    language = language_of(path)
+    if language is None and "." not in path.rpartition("/")[2]:
+        return "script"
+    return language
 
 
 def _parse_all(batch: list[tuple[str, bytes]]) -> list[FileSymbols]:
