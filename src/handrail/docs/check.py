@@ -224,11 +224,12 @@ class _Checker:
     def run(self, documents: list[Document], rev: str, last_edits: dict[str, str]) -> DocsReport:
         """`last_edits`: {doc: the commit that last changed it}."""
         judged = {d.path: self._resolve(d) for d in documents}
+        # Per doc, the references whose definitions history may find gone.
+        vanishing = {
+            doc: [j for j in items if _may_have_vanished(j)] for doc, items in judged.items()
+        }
         sought = {
-            (j.reference.kind, j.reference.name)
-            for items in judged.values()
-            for j in items
-            if _may_have_vanished(j)
+            (j.reference.kind, j.reference.name) for items in vanishing.values() for j in items
         }
         history = RepositoryHistory(self.repo, self.commit, self.index, self.symbols, sought)
         baselines = {
@@ -236,13 +237,7 @@ class _Checker:
             for d in documents
             if (commit := self._baseline(d, last_edits.get(d.path)))
         }
-        history.prepare_vanished(
-            {
-                baselines[doc]
-                for doc, items in judged.items()
-                if doc in baselines and any(_may_have_vanished(j) for j in items)
-            }
-        )
+        history.prepare_vanished({baselines[doc] for doc in baselines if vanishing[doc]})
         history.prepare_changed(
             [
                 (j.resolution.definition, baselines[doc])
